@@ -1,0 +1,76 @@
+/* cgroup.h: a small module over the cgroup filesystem itself, v1 and v2.
+ *
+ * What cgcreate, cgset, cgexec and cgdelete do, in a few calls:
+ *
+ *	struct cgroup cg;
+ *	struct cgroup_limits lim = { .memory_bytes = 5 << 20 };
+ *	if (cgroup_open(&cg, "demo", &lim) == -1)     -> cgroup_error(&cg)
+ *	cgroup_add_process(&cg, pid);
+ *	...wait...
+ *	cgroup_oom_kills(&cg);
+ *	cgroup_remove(&cg);
+ *
+ * The root and version come from the system: statfs("/sys/fs/cgroup") is
+ * CGROUP2_SUPER_MAGIC on a pure v2 machine; anything else (a tmpfs holding
+ * one mount per controller, plus perhaps "unified") is v1 or hybrid, and the
+ * controllers we use live on v1 there. The environment variables
+ * CGROUP_ROOT=DIR and CGROUP_VERSION=1|2 override both, so tests can drive
+ * the module against a fake tree of plain files.
+ *
+ * New cgroups are made under the caller's own cgroup (from /proc/self/cgroup),
+ * never beside or above it: the caller may already be confined.
+ */
+#ifndef CGROUP_H
+#define CGROUP_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Limits to apply; a zero field means "no limit", and that controller is not
+ * touched. */
+struct cgroup_limits {
+	uint64_t memory_bytes; /* memory limit, swap off */
+	long pids_max;         /* most tasks at once */
+	long cpu_thousandths;  /* CPU time per period: 1000 is one whole CPU */
+};
+
+enum cgroup_controller { CG_MEMORY, CG_PIDS, CG_CPU, CG_NCONTROLLERS };
+
+struct cgroup {
+	int version;                          /* 1 or 2 */
+	char root[PATH_MAX];                  /* e.g. /sys/fs/cgroup */
+	/* v2: one directory, in dir[0]; v1: one directory per controller used,
+	 * indexed by enum cgroup_controller; "" where none was made. */
+	char dir[CG_NCONTROLLERS][PATH_MAX];
+	char error[PATH_MAX + 256];           /* what failed, for the caller to print */
+};
+
+/* Find the cgroup root and version (see above) into cg. Returns 0, or -1 with
+ * a message in cg->error. */
+int cgroup_detect(struct cgroup *cg);
+
+/* Detect, then create the cgroup NAME under the caller's own cgroup, for each
+ * controller the limits need (v2: enabling them in the parent's
+ * cgroup.subtree_control), and apply the limits. On failure removes what it
+ * made and returns -1 with a message in cg->error naming the file and the
+ * value (e.g. "controller memory not available under /sys/fs/cgroup"). */
+int cgroup_open(struct cgroup *cg, const char *name, const struct cgroup_limits *lim);
+
+/* Move process pid into the cgroup (write to cgroup.procs of each
+ * directory). Returns 0, or -1 with a message in cg->error. */
+int cgroup_add_process(struct cgroup *cg, pid_t pid);
+
+/* How many times the OOM killer struck in the cgroup (v1 memory.oom_control,
+ * v2 memory.events, "oom_kill N"). Returns the count, or -1 when unknown. */
+long cgroup_oom_kills(const struct cgroup *cg);
+
+/* Kill whatever is left in the cgroup, then remove its directories. Safe to
+ * call twice and on a cgroup that cgroup_open() failed to make. Returns 0,
+ * or -1 with a message in cg->error. */
+int cgroup_remove(struct cgroup *cg);
+
+/* The last error's message. */
+const char *cgroup_error(const struct cgroup *cg);
+
+#endif

@@ -1,0 +1,272 @@
+/* common.c: error helpers, parsers and exit-status rules; see common.h. */
+#include "common.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Print "prog: MESSAGE[: strerror(err)]\n" on stderr. */
+static void vreport(int err, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fflush(stdout);
+	if (err)
+		fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, msg, strerror(err));
+	else
+		fprintf(stderr, "%s: %s\n", program_invocation_short_name, msg);
+}
+
+void errExit(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(err, fmt, ap);
+	va_end(ap);
+	exit(EXIT_CANCELED);
+}
+
+void errExitChild(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(err, fmt, ap);
+	va_end(ap);
+	_exit(EXIT_CANCELED);
+}
+
+void fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(0, fmt, ap);
+	va_end(ap);
+	exit(EXIT_CANCELED);
+}
+
+void errMsg(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(err, fmt, ap);
+	va_end(ap);
+	errno = err;
+}
+
+void warnMsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(0, fmt, ap);
+	va_end(ap);
+}
+
+void usage_exit(int status, const char *text)
+{
+	FILE *out = status == 0 ? stdout : stderr;
+
+	fprintf(out, "Usage: %s %s", program_invocation_short_name, text);
+	exit(status);
+}
+
+int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	/* strtol() skips leading blanks and accepts a sign; we want digits. */
+	if (s == NULL || !(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1])))) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+long parse_long_or_die(const char *s, long min, long max, const char *what)
+{
+	long v;
+
+	if (parse_long(s, min, max, &v) == -1) {
+		if (errno == ERANGE)
+			fatal("invalid %s '%s': not in %ld..%ld", what, s, min, max);
+		fatal("invalid %s '%s'", what, s);
+	}
+	return v;
+}
+
+int parse_size(const char *s, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)s[0])) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -1;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+	if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (shift && v > (UINT64_MAX >> shift)) {
+		errno = ERANGE;
+		return -1;
+	}
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
+int parse_thousandths(const char *s, long *out)
+{
+	long whole, frac = 0, scale = 100;
+	const char *p;
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)s[0])) {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	whole = strtol(s, &end, 10);
+	if (errno == ERANGE || whole > LONG_MAX / 1000) {
+		errno = ERANGE;
+		return -1;
+	}
+	if (*end == '.') {
+		for (p = end + 1; isdigit((unsigned char)*p); p++) {
+			if (scale == 0) {     /* a fourth fraction digit */
+				errno = EINVAL;
+				return -1;
+			}
+			frac += (*p - '0') * scale;
+			scale /= 10;
+		}
+		if (p == end + 1) {           /* "1." */
+			errno = EINVAL;
+			return -1;
+		}
+		end = (char *)p;
+	}
+	if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	*out = whole * 1000 + frac;
+	return 0;
+}
+
+int exit_status_of(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return EXIT_CANCELED;
+}
+
+int exec_failure_status(int err)
+{
+	return err == ENOENT ? EXIT_ENOENT : EXIT_CANNOT_INVOKE;
+}
+
+void exec_command(char *const argv[])
+{
+	int err;
+
+	execvp(argv[0], argv);
+	err = errno;
+	fprintf(stderr, "%s: cannot run '%s': %s\n", program_invocation_short_name,
+		argv[0], strerror(err));
+	_exit(exec_failure_status(err));
+}
+
+int write_file(const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	n = write(fd, s, len);
+	err = errno;
+	if (close(fd) == -1 && n >= 0) /* a cgroup file may report its error on close */
+		return -1;
+	if (n == -1) {
+		errno = err;
+		return -1;
+	}
+	if ((size_t)n != len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n, total = 0;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	while ((size_t)total < size - 1) {
+		n = read(fd, buf + total, size - 1 - (size_t)total);
+		if (n == -1) {
+			err = errno;
+			close(fd);
+			errno = err;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	buf[total] = '\0';
+	close(fd);
+	return total;
+}
