@@ -1,0 +1,51 @@
+# The workshop: build every step, test, build a root filesystem, run the demo, benchmark.
+#   make            build every step (each also builds alone: cd STEP && make)
+#   make test       every Check and bats test; ends with "N passed, N failed, N skipped"
+#   make rootfs     a busybox root filesystem in ./rootfs for step 4
+#   make demo       the whole story, run for real in a throwaway network namespace
+#   make bench      basic_container against unshare+chroot (and crun where installed)
+#   make deps       install the Debian packages the suite needs (root), when missing
+#   make clean
+STEPS := common fork_exec pid_namespace cgroup basic_container
+
+# Debian 12 / Ubuntu 24.04 package names. .ci/run installs these through `make deps`.
+PACKAGES := build-essential pkg-config check bats bats-support bats-assert \
+	busybox-static iproute2 iptables netcat-openbsd iputils-ping libmnl-dev \
+	cgroup-tools util-linux procps shellcheck
+
+all:
+	@for s in $(STEPS); do $(MAKE) --no-print-directory -C $$s all || exit 1; done
+
+test: all
+	$(MAKE) --no-print-directory -C tests/unit
+	tests/run.sh
+
+rootfs: rootfs/bin/busybox
+
+rootfs/bin/busybox:
+	basic_container/make_rootfs.sh rootfs
+
+demo: deps all rootfs
+	tests/demo.sh $(if $(STEP),--step)
+
+bench: all rootfs
+	tests/bench.sh
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -z "$$missing" ]; then echo "make deps: every package is installed"; \
+	elif [ "$$(id -u)" -ne 0 ]; then \
+		echo "make deps: missing packages; run: sudo apt-get install -y" $$missing; exit 1; \
+	else \
+		echo "make deps: installing" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+clean:
+	@for s in $(STEPS); do $(MAKE) --no-print-directory -C $$s clean || exit 1; done
+	$(MAKE) --no-print-directory -C tests/unit clean
+	rm -rf rootfs
+
+.PHONY: all test rootfs demo bench deps clean

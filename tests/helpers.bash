@@ -1,0 +1,28 @@
+# helpers.bash: loaded by every bats file (load helpers).
+# shellcheck shell=bash
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+# The top of the repository, whatever the current directory.
+TOP="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+export TOP
+
+# Skip the current test with a reason unless we are root.
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		skip "needs root"
+	fi
+}
+
+# Skip unless the kernel lets an unprivileged user make a user namespace.
+require_userns() {
+	if ! unshare -U true 2>/dev/null; then
+		skip "unprivileged user namespaces are disabled here"
+	fi
+}
+
+# Run "$@" as the unprivileged user nobody (root only).
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Run every Check unit test and every bats file, then print one summary line:
+#   N passed, N failed, N skipped
+# and exit non-zero when anything failed. As root the bats files run inside a
+# throwaway network namespace (unshare -n): even a faulty test cannot touch the
+# machine's own network. The tests make their own sandboxes as well.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+skipped=0
+
+# Check prints "100%: Checks: N, Failures: F, Errors: E".
+run_unit_test() {
+	local test=$1 out summary checks failures errors
+
+	out=$("$test" 2>&1) || true
+	printf '%s\n' "$out"
+	summary=$(grep -Eo 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' <<<"$out" | tail -n 1)
+	if [ -z "$summary" ]; then
+		echo "run.sh: $test printed no Check summary" >&2
+		failed=$((failed + 1))
+		return 0
+	fi
+	read -r checks failures errors < <(tr -cs '0-9' ' ' <<<"$summary")
+	passed=$((passed + checks - failures - errors))
+	failed=$((failed + failures + errors))
+}
+
+# bats --tap: "ok N name", "ok N name # skip reason", "not ok N name".
+run_bats() {
+	local line status=0
+	local -a runner=(bats --tap)
+
+	if [ "$(id -u)" -eq 0 ]; then
+		runner=(unshare --net -- bash -c 'ip link set lo up && exec "$@"' sandbox bats --tap)
+	fi
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case $line in
+		"not ok "*) failed=$((failed + 1)) ;;
+		"ok "*"# skip"*) skipped=$((skipped + 1)) ;;
+		"ok "*) passed=$((passed + 1)) ;;
+		esac
+	done < <("${runner[@]}" "$@"; echo "# bats exit $?")
+	status=${line##*exit }
+	if [ "$status" != 0 ] && [ "$failed" -eq 0 ]; then
+		echo "run.sh: bats failed without a failing test (exit $status)" >&2
+		failed=$((failed + 1))
+	fi
+}
+
+for t in tests/unit/test_*; do
+	if [ -f "$t" ] && [ -x "$t" ]; then
+		run_unit_test "$t"
+	fi
+done
+mapfile -t bats_files < <(ls tests/*.bats)
+run_bats "${bats_files[@]}"
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
