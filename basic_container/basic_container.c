@@ -1,0 +1,526 @@
+/* basic_container.c: a real container in a few hundred lines.
+ *
+ *	basic_container [options] IP|none CMD [ARG...]
+ *
+ * The parent (the runtime, on the host) clones a child into new user, PID,
+ * mount, UTS, IPC and network namespaces, writes the child's uid and gid
+ * maps, plugs a veth pair into the bridge with the peer already inside the
+ * child's network namespace, puts it in a cgroup when limits were asked for,
+ * and then lets it go. The child configures its network, pivots into the
+ * root filesystem, mounts a fresh /proc, sets its hostname and execs CMD.
+ * The parent waits, forwards signals, and exits with CMD's status.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cgroup/cgroup.h"
+#include "common.h"
+#include "mounts.h"
+#include "netlink.h"
+#include "setup_error.h"
+
+#define STACK_SIZE (1024 * 1024)
+#define PEER_NAME "eth0"       /* the veth end inside the container */
+
+static const char usage_text[] =
+	"[options] IP|none CMD [ARG...]\n"
+	"Run CMD in a container: new user, PID, mount, UTS, IPC, network and\n"
+	"cgroup namespaces, the root filesystem DIR, a veth on the bridge.\n"
+	"\n"
+	"  IP         the container's IPv4 address, in the bridge's subnet\n"
+	"             (e.g. 10.240.0.2); none: no network but loopback\n"
+	"  -r DIR     root filesystem (default ./rootfs)\n"
+	"  -H NAME    hostname (default inside_container)\n"
+	"  -b NAME    bridge (default cni0)\n"
+	"  -m SIZE    memory limit, swap off (e.g. 64M)\n"
+	"  -p N       at most N processes\n"
+	"  -c CPUS    CPU time, in CPUs (e.g. 0.5)\n"
+	"  -q         quiet: print only CMD's own output\n"
+	"  -h         this help\n"
+	"\n"
+	"Exit status: CMD's; 125 when the container could not be set up,\n"
+	"126 when CMD cannot be executed, 127 when it is not found,\n"
+	"128+N when it was killed by signal N.\n";
+
+struct options {
+	const char *rootfs;
+	const char *hostname;
+	const char *bridge;
+	const char *memory;            /* -m as given, for messages */
+	struct cgroup_limits limits;
+	int quiet;
+	int networked;                 /* an IP was given, not "none" */
+	struct in_addr ip;
+	char **command;
+};
+
+struct container {
+	struct options opt;
+	struct rootfs rootfs;
+	struct bridge bridge;          /* when networked */
+	struct netlink nl;             /* the parent's, on the host */
+	struct cgroup cgroup;
+	int has_cgroup;
+	int sync[2];                   /* [0] the parent's end, [1] the child's */
+	pid_t pid;                     /* the child, as the host sees it */
+	char veth[IF_NAMESIZE];        /* the host end */
+};
+
+/* Used by the signal handler: the container to forward signals to. */
+static volatile sig_atomic_t container_pid;
+
+static void say(const struct options *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const struct options *opt, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (opt->quiet)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);         /* before every clone and exec, and under a pipe */
+}
+
+static void parse_limit(int opt, const char *arg, struct options *o)
+{
+	switch (opt) {
+	case 'm':
+		if (parse_size(arg, &o->limits.memory_bytes) == -1 || o->limits.memory_bytes == 0)
+			fatal("invalid memory limit '%s' (e.g. 64M)", arg);
+		o->memory = arg;
+		break;
+	case 'p':
+		o->limits.pids_max = parse_long_or_die(arg, 1, 4194304, "process limit");
+		break;
+	case 'c':
+		if (parse_thousandths(arg, &o->limits.cpu_thousandths) == -1 ||
+		    o->limits.cpu_thousandths == 0)
+			fatal("invalid CPU limit '%s' (e.g. 0.5)", arg);
+		break;
+	}
+}
+
+static void parse_options(int argc, char *argv[], struct options *o)
+{
+	int opt;
+
+	*o = (struct options){ .rootfs = "./rootfs", .hostname = "inside_container",
+			       .bridge = "cni0" };
+	opterr = 0;     /* one line of our own instead of getopt's */
+	while ((opt = getopt(argc, argv, "+r:H:b:m:p:c:qh")) != -1) {
+		switch (opt) {
+		case 'r': o->rootfs = optarg; break;
+		case 'H': o->hostname = optarg; break;
+		case 'b': o->bridge = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case 'h': usage_exit(0, usage_text);
+		case 'm': case 'p': case 'c': parse_limit(opt, optarg, o); break;
+		case '?':
+			if (strchr("rHbmpc", optopt) != NULL)
+				fatal("option -%c needs an argument (see -h)", optopt);
+			fatal("unknown option -%c (see -h)", optopt);
+		}
+	}
+	if (argc - optind < 2)
+		fatal("usage: %s [options] IP|none CMD [ARG...] (see -h)",
+		      program_invocation_short_name);
+	if (strcmp(argv[optind], "none") != 0) {
+		if (inet_pton(AF_INET, argv[optind], &o->ip) != 1)
+			fatal("invalid IP address '%s' (e.g. 10.240.0.2, or none)", argv[optind]);
+		o->networked = 1;
+	}
+	if (strlen(o->hostname) > HOST_NAME_MAX)
+		fatal("hostname '%s' is longer than %d characters", o->hostname, HOST_NAME_MAX);
+	o->command = &argv[optind + 1];
+}
+
+/* The rootfs must be a directory; keep its absolute path, since the child
+ * will change directories under it. */
+static void check_rootfs(struct container *c)
+{
+	struct stat st;
+
+	if (realpath(c->opt.rootfs, c->rootfs.path) == NULL || stat(c->rootfs.path, &st) == -1)
+		errExit("rootfs %s not found (make rootfs builds one)", c->opt.rootfs);
+	if (!S_ISDIR(st.st_mode))
+		fatal("rootfs %s is not a directory", c->opt.rootfs);
+}
+
+/* The address must be a host of the bridge's subnet, and not the bridge's. */
+static void check_ip_in_subnet(const struct container *c)
+{
+	uint32_t mask = c->bridge.prefixlen ? htonl(~0u << (32 - c->bridge.prefixlen)) : 0;
+	uint32_t ip = c->opt.ip.s_addr, net = c->bridge.addr.s_addr & mask;
+	char ip_text[INET_ADDRSTRLEN], br_text[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &c->opt.ip, ip_text, sizeof(ip_text));
+	inet_ntop(AF_INET, &c->bridge.addr, br_text, sizeof(br_text));
+	if ((ip & mask) != net)
+		fatal("%s is not in %s's subnet %s/%d", ip_text, c->opt.bridge, br_text,
+		      c->bridge.prefixlen);
+	if (ip == c->bridge.addr.s_addr)
+		fatal("%s is the bridge %s's own address", ip_text, c->opt.bridge);
+	if (c->bridge.prefixlen < 31 && (ip == net || ip == (net | ~mask)))
+		fatal("%s is the network or broadcast address of %s/%d", ip_text, br_text,
+		      c->bridge.prefixlen);
+}
+
+/* Before anything is created: can we give the container the network it
+ * asked for? */
+static void check_network(struct container *c)
+{
+	if (geteuid() != 0)
+		fatal("host networking needs root (run with sudo, or use IP none)");
+	if (netlink_open(&c->nl) == -1)
+		fatal("%s", setup_error());
+	if (find_bridge(&c->nl, c->opt.bridge, &c->bridge) == -1) {
+		if (errno == ENODEV)
+			fatal("bridge %s not found (run setup_bridge.sh)", c->opt.bridge);
+		fatal("%s", setup_error());
+	}
+	check_ip_in_subnet(c);
+}
+
+static void create_cgroup(struct container *c)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "basic_container-%ld", (long)getpid());
+	if (cgroup_open(&c->cgroup, name, &c->opt.limits) == -1)
+		fatal("%s", cgroup_error(&c->cgroup));
+	c->has_cgroup = 1;
+}
+
+/* ---- the child -------------------------------------------------------- */
+
+/* Send the recorded setup error to the parent and die. */
+static void report_setup_failure(const struct container *c) __attribute__((noreturn));
+static void report_setup_failure(const struct container *c)
+{
+	const char *msg = setup_error();
+
+	if (send(c->sync[1], msg, strlen(msg), MSG_NOSIGNAL) == -1)
+		errExitChild("container setup failed: %s (and telling the parent failed)", msg);
+	_exit(EXIT_CANCELED);
+}
+
+/* Block until the parent has written our uid/gid maps and plugged in our
+ * network. Until the maps exist we are "nobody" in our own user namespace,
+ * and execve() would drop the capabilities we need to mount and configure
+ * (user_namespaces(7)). End of file means the parent died: give up. */
+static int wait_for_parent(const struct container *c)
+{
+	char go;
+	ssize_t n;
+
+	do
+		n = read(c->sync[1], &go, 1);
+	while (n == -1 && errno == EINTR);
+	if (n != 1)
+		return setup_fail_msg("the runtime went away before the container started");
+	return 0;
+}
+
+static int set_hostname(const struct container *c)
+{
+	struct utsname uts;
+
+	if (sethostname(c->opt.hostname, strlen(c->opt.hostname)) == -1)
+		return setup_fail("sethostname %s", c->opt.hostname);
+	if (uname(&uts) == -1)
+		return setup_fail("uname");
+	say(&c->opt, "[In child namespace] uts.nodename in child:  %s\n", uts.nodename);
+	return 0;
+}
+
+/* `ip link set lo up; ip addr add IP/PREFIX dev eth0; ip link set eth0 up;
+ *  ip route add default via BRIDGE`, from inside the container's network
+ * namespace (a new netlink socket speaks to the namespace it was made in). */
+static int configure_network(const struct container *c)
+{
+	struct netlink nl;
+	int ret = -1;
+
+	if (netlink_open(&nl) == -1)
+		return -1;
+	if (link_up(&nl, "lo") == 0 && (!c->opt.networked ||
+	    (add_address(&nl, PEER_NAME, c->opt.ip, c->bridge.prefixlen) == 0 &&
+	     link_up(&nl, PEER_NAME) == 0 &&
+	     add_default_route(&nl, c->bridge.addr) == 0)))
+		ret = 0;
+	netlink_close(&nl);
+	return ret;
+}
+
+static int setup_container(struct container *c)
+{
+	/* A cgroup namespace is rooted at the cgroup its creator is in when it
+	 * is made. The parent has moved us into our cgroup by now, so making it
+	 * here (not in clone()) makes our own cgroup the container's "/". */
+	if (unshare(CLONE_NEWCGROUP) == -1)
+		return setup_fail("unshare(CLONE_NEWCGROUP)");
+	say(&c->opt, "[In child namespace] childFunc(): PID  = %ld\n", (long)getpid());
+	say(&c->opt, "[In child namespace] childFunc(): PPID = %ld\n", (long)getppid());
+	if (set_hostname(c) == -1 || configure_network(c) == -1)
+		return -1;
+	if (make_mounts_private() == -1 || enter_rootfs(&c->rootfs, c->opt.quiet) == -1 ||
+	    mount_pseudo_filesystems(&c->rootfs) == -1 || detach_old_root(&c->rootfs) == -1)
+		return -1;
+	return 0;
+}
+
+static int container_main(void *arg)
+{
+	struct container *c = arg;
+
+	close(c->sync[0]);
+	/* Never outlive the runtime: if it dies, so does PID 1, and with it
+	 * the whole PID namespace. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		errExitChild("prctl(PR_SET_PDEATHSIG)");
+	if (wait_for_parent(c) == -1 || setup_container(c) == -1)
+		report_setup_failure(c);
+	/* sync[1] is close-on-exec: the parent reads end of file once we exec. */
+	exec_command(c->opt.command);
+}
+
+/* ---- the parent ------------------------------------------------------- */
+
+/* Kill the half-made container, remove what we made, exit 125. */
+static void abandon(struct container *c, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+static void abandon(struct container *c, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		while (waitpid(c->pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	if (c->has_cgroup)
+		cgroup_remove(&c->cgroup);
+	fatal("%s", msg);
+}
+
+static void create_sync_channel(struct container *c)
+{
+	/* SEQPACKET keeps an error message in one piece; CLOEXEC makes the
+	 * child's exec visible to the parent as end of file. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) == -1)
+		errExit("socketpair(AF_UNIX, SOCK_SEQPACKET)");
+}
+
+static void start_child(struct container *c)
+{
+	/* CLONE_NEWCGROUP is left to the child: see setup_container(). */
+	const int flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |
+			  CLONE_NEWIPC | CLONE_NEWNET | SIGCHLD;
+	char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+	if (stack == MAP_FAILED)
+		errExit("mmap %d bytes for the child's stack", STACK_SIZE);
+	say(&c->opt, "[In main namespace] starting...\n");
+	c->pid = clone(container_main, stack + STACK_SIZE, flags, c);
+	if (c->pid == -1)
+		abandon(c, "clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|"
+			"CLONE_NEWIPC|CLONE_NEWNET): %s", strerror(errno));
+	/* The child has its own copy of the stack (no CLONE_VM). */
+	if (munmap(stack, STACK_SIZE) == -1)
+		abandon(c, "munmap the child's stack: %s", strerror(errno));
+	close(c->sync[1]);
+	container_pid = c->pid;
+	say(&c->opt, "[In main namespace] %s: PID of child created by clone() is %ld\n",
+	    program_invocation_short_name, (long)c->pid);
+}
+
+static void write_proc_file(struct container *c, const char *file, const char *value)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)c->pid, file);
+	if (write_file(path, value) == -1)
+		abandon(c, "write '%s' to %s: %s", value, path, strerror(errno));
+}
+
+/* Map root in the container to the caller outside, one id each way. An
+ * unprivileged writer must deny setgroups(2) before writing gid_map (since
+ * Linux 3.19), or it could drop supplementary groups that guard files. */
+static void write_id_maps(struct container *c)
+{
+	char map[64];
+
+	snprintf(map, sizeof(map), "0 %ld 1", (long)getuid());
+	write_proc_file(c, "uid_map", map);
+	write_proc_file(c, "setgroups", "deny");
+	snprintf(map, sizeof(map), "0 %ld 1", (long)getgid());
+	write_proc_file(c, "gid_map", map);
+}
+
+/* Name the host end veth + 6 random hex digits; another container may take
+ * a name between our choice and our request, so try again on EEXIST. */
+static void attach_veth(struct container *c)
+{
+	unsigned char id[3];
+
+	for (int tries = 0; tries < 8; tries++) {
+		if (getrandom(id, sizeof(id), 0) != sizeof(id))
+			abandon(c, "getrandom: %s", strerror(errno));
+		snprintf(c->veth, sizeof(c->veth), "veth%02x%02x%02x", id[0], id[1], id[2]);
+		if (create_veth_pair(&c->nl, c->veth, c->bridge.index, PEER_NAME, c->pid) == 0)
+			return;
+		if (errno != EEXIST)
+			break;
+	}
+	abandon(c, "%s", setup_error());
+}
+
+static void add_to_cgroup(struct container *c)
+{
+	if (cgroup_add_process(&c->cgroup, c->pid) == -1)
+		abandon(c, "%s", cgroup_error(&c->cgroup));
+}
+
+/* At an interactive terminal, make the container the foreground process
+ * group, as a shell does for a job: Ctrl-C then reaches the container's
+ * shell alone, not the runtime. Returns whether it did. */
+static int give_terminal(struct container *c)
+{
+	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp())
+		return 0;
+	if (setpgid(c->pid, c->pid) == -1)
+		abandon(c, "setpgid(%ld): %s", (long)c->pid, strerror(errno));
+	if (tcsetpgrp(STDIN_FILENO, c->pid) == -1)
+		abandon(c, "tcsetpgrp(%ld): %s", (long)c->pid, strerror(errno));
+	return 1;
+}
+
+/* Take the terminal back; from a background process group that needs
+ * SIGTTOU held off (tcsetpgrp(3)). */
+static void take_terminal_back(void)
+{
+	sigset_t ttou, old;
+
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	if (tcsetpgrp(STDIN_FILENO, getpgrp()) == -1)
+		errMsg("tcsetpgrp: take the terminal back");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Let the child go, then hear how its setup went: end of file means it
+ * reached exec; a message means a step failed. */
+static void release_child(struct container *c)
+{
+	char msg[600];
+	ssize_t n;
+
+	if (send(c->sync[0], "g", 1, MSG_NOSIGNAL) != 1)
+		abandon(c, "release the container: %s", strerror(errno));
+	do
+		n = recv(c->sync[0], msg, sizeof(msg) - 1, 0);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		abandon(c, "hear from the container: %s", strerror(errno));
+	if (n > 0) {
+		msg[n] = '\0';
+		abandon(c, "container setup failed: %s", msg);
+	}
+	close(c->sync[0]);
+}
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+
+	if (container_pid > 0)
+		kill(container_pid, sig);
+	errno = saved;
+}
+
+/* SIGINT, SIGTERM and SIGHUP sent to the runtime go to the container's PID 1.
+ * Init of a PID namespace gets a signal from outside only when it has a
+ * handler for it (pid_namespaces(7)); SIGKILL always works. */
+static void forward_signals(void)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = forward_signal };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (sigaction(signals[i], &sa, NULL) == -1)
+			errExit("sigaction(%s)", strsignal(signals[i]));
+}
+
+static int wait_for_container(struct container *c)
+{
+	int wstatus;
+
+	while (waitpid(c->pid, &wstatus, 0) == -1)
+		if (errno != EINTR)
+			errExit("waitpid(%ld)", (long)c->pid);
+	container_pid = 0;
+	return exit_status_of(wstatus);
+}
+
+static void remove_cgroup(struct container *c)
+{
+	if (c->opt.limits.memory_bytes && cgroup_oom_kills(&c->cgroup) > 0)
+		warnMsg("the container was killed by the OOM killer (memory limit %s)", c->opt.memory);
+	if (cgroup_remove(&c->cgroup) == -1)
+		warnMsg("%s", cgroup_error(&c->cgroup));
+}
+
+int main(int argc, char *argv[])
+{
+	struct container c = { .pid = -1 };
+	int status, has_terminal;
+
+	parse_options(argc, argv, &c.opt);
+	check_rootfs(&c);
+	if (c.opt.networked)
+		check_network(&c);
+	if (c.opt.limits.memory_bytes || c.opt.limits.pids_max || c.opt.limits.cpu_thousandths)
+		create_cgroup(&c);
+	create_sync_channel(&c);
+	forward_signals();
+	start_child(&c);
+	write_id_maps(&c);
+	if (c.opt.networked)
+		attach_veth(&c);
+	if (c.has_cgroup)
+		add_to_cgroup(&c);
+	has_terminal = give_terminal(&c);
+	release_child(&c);
+	status = wait_for_container(&c);
+	if (has_terminal)
+		take_terminal_back();
+	if (c.has_cgroup)
+		remove_cgroup(&c);
+	netlink_close(&c.nl);
+	say(&c.opt, "[In main namespace] %s: terminating\n", program_invocation_short_name);
+	return status;
+}
