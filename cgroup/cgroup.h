@@ -18,7 +18,16 @@
  * the module against a fake tree of plain files.
  *
  * New cgroups are made under the caller's own cgroup (from /proc/self/cgroup),
- * never beside or above it: the caller may already be confined.
+ * never beside or above it: the caller may already be confined. The rule for
+ * the parent directory, per hierarchy (v1: ROOT/<controller>, v2: ROOT):
+ *   1. CGROUP_PARENT=/PATH when set: the cgroup PATH of that hierarchy, e.g.
+ *      CGROUP_PARENT=/ for its root, or /a/b for a fake tree's ROOT/memory/a/b;
+ *   2. else the caller's own cgroup, from the "N:memory:/PATH" line (v1) or
+ *      the "0::/PATH" line (v2) of /proc/self/cgroup, when that directory
+ *      exists under the hierarchy;
+ *   3. else the hierarchy's root itself: the caller sees its own cgroup
+ *      mounted as the root (a container without a cgroup namespace of its
+ *      own), or a fake tree does not hold the caller's path.
  */
 #ifndef CGROUP_H
 #define CGROUP_H
@@ -57,6 +66,19 @@ int cgroup_detect(struct cgroup *cg);
  * value (e.g. "controller memory not available under /sys/fs/cgroup"). */
 int cgroup_open(struct cgroup *cg, const char *name, const struct cgroup_limits *lim);
 
+/* The two halves of cgroup_open(), for callers (and tests) that need to act
+ * between them. cgroup_create() detects, then makes the directories NAME for
+ * the controllers lim needs (v2: after enabling them in the parent's
+ * cgroup.subtree_control); on failure it removes what it made. The kernel
+ * fills a new directory with its control files. cgroup_set_limits() writes
+ * them: v1 memory.limit_in_bytes, memory.swappiness 0 and, where present,
+ * memory.memsw.limit_in_bytes; v2 memory.max and, where present,
+ * memory.swap.max 0; pids.max; v1 cpu.cfs_period_us 100000 and
+ * cpu.cfs_quota_us, v2 cpu.max "QUOTA 100000". Both return 0, or -1 with a
+ * message in cg->error; cgroup_set_limits() leaves removal to the caller. */
+int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *lim);
+int cgroup_set_limits(struct cgroup *cg, const struct cgroup_limits *lim);
+
 /* Move process pid into the cgroup (write to cgroup.procs of each
  * directory). Returns 0, or -1 with a message in cg->error. */
 int cgroup_add_process(struct cgroup *cg, pid_t pid);
@@ -67,7 +89,10 @@ long cgroup_oom_kills(const struct cgroup *cg);
 
 /* Kill whatever is left in the cgroup, then remove its directories. Safe to
  * call twice and on a cgroup that cgroup_open() failed to make. Returns 0,
- * or -1 with a message in cg->error. */
+ * or -1 with a message in cg->error. Killing: v2 writes 1 to cgroup.kill
+ * where present; otherwise every PID listed in cgroup.procs gets SIGKILL.
+ * rmdir is retried for up to about two seconds while it fails with EBUSY,
+ * as the killed tasks exit; a directory already gone counts as removed. */
 int cgroup_remove(struct cgroup *cg);
 
 /* The last error's message. */

@@ -1,0 +1,529 @@
+/* cgroup.c: create, limit, join and remove a cgroup through the cgroup
+ * filesystem itself, v1 and v2; see cgroup.h. Documentation/admin-guide/
+ * cgroup-v1/ and cgroup-v2.rst in the kernel sources describe every file
+ * used here.
+ */
+#include "cgroup.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define DEFAULT_ROOT "/sys/fs/cgroup"
+#define CPU_PERIOD_US 100000      /* the kernel's default CFS period, 100 ms */
+#define RMDIR_TRIES 200           /* with RMDIR_PAUSE_NS: about two seconds */
+#define RMDIR_PAUSE_NS 10000000L  /* 10 ms */
+
+static const char *const controller_name[CG_NCONTROLLERS] = {
+	[CG_MEMORY] = "memory",
+	[CG_PIDS] = "pids",
+	[CG_CPU] = "cpu",
+};
+
+/* Put a message in cg->error, followed by ": strerror(err)" unless err is 0.
+ * Returns -1, so callers can write "return fail(...)". */
+static int fail(struct cgroup *cg, int err, const char *fmt, ...) PRINTF(3, 4);
+static int fail(struct cgroup *cg, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cg->error, sizeof(cg->error), fmt, ap);
+	va_end(ap);
+	if (err && n >= 0 && (size_t)n < sizeof(cg->error))
+		snprintf(cg->error + n, sizeof(cg->error) - (size_t)n, ": %s", strerror(err));
+	return -1;
+}
+
+/* Does lim limit what controller c controls? A zero field means no limit. */
+static bool needs(const struct cgroup_limits *lim, enum cgroup_controller c)
+{
+	switch (c) {
+	case CG_MEMORY:
+		return lim->memory_bytes > 0;
+	case CG_PIDS:
+		return lim->pids_max > 0;
+	case CG_CPU:
+		return lim->cpu_thousandths > 0;
+	default:
+		return false;
+	}
+}
+
+/* path = dir/file. Returns 0, or -1 with a message when it does not fit. */
+static int join_path(struct cgroup *cg, char *path, const char *dir, const char *file)
+{
+	int n = snprintf(path, PATH_MAX, "%s/%s", dir, file);
+
+	if (n < 0 || n >= PATH_MAX)
+		return fail(cg, ENAMETOOLONG, "%s/%s", dir, file);
+	return 0;
+}
+
+static bool is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool file_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Write value to dir/file; the error names both. */
+static int write_value(struct cgroup *cg, const char *dir, const char *file, const char *value)
+{
+	char path[PATH_MAX];
+
+	if (join_path(cg, path, dir, file) == -1)
+		return -1;
+	if (write_file(path, value) == -1)
+		return fail(cg, errno, "write '%s' to %s", value, path);
+	return 0;
+}
+
+/* Is word one of the separator-delimited words of list? */
+static bool has_word(const char *list, const char *word, const char *separators)
+{
+	size_t len = strlen(word);
+	const char *p = list;
+
+	while (*p) {
+		size_t n = strcspn(p, separators);
+
+		if (n == len && strncmp(p, word, len) == 0)
+			return true;
+		p += n;
+		p += strspn(p, separators);
+	}
+	return false;
+}
+
+int cgroup_detect(struct cgroup *cg)
+{
+	const char *root = getenv("CGROUP_ROOT");
+	const char *version = getenv("CGROUP_VERSION");
+	struct statfs fs;
+
+	if (root == NULL || *root == '\0')
+		root = DEFAULT_ROOT;
+	if (strlen(root) >= sizeof(cg->root))
+		return fail(cg, ENAMETOOLONG, "cgroup root %s", root);
+	strcpy(cg->root, root);
+
+	if (version != NULL && *version != '\0') {
+		if (strcmp(version, "1") != 0 && strcmp(version, "2") != 0)
+			return fail(cg, 0, "invalid CGROUP_VERSION '%s' (1 or 2)", version);
+		cg->version = version[0] - '0';
+		return 0;
+	}
+	/* statfs(2): the unified hierarchy is a filesystem of type cgroup2;
+	 * v1 and hybrid mount a tmpfs there holding one mount per controller. */
+	if (statfs(cg->root, &fs) == -1)
+		return fail(cg, errno, "statfs %s", cg->root);
+	cg->version = fs.f_type == CGROUP2_SUPER_MAGIC ? 2 : 1;
+	return 0;
+}
+
+/* The caller's own cgroup path in the hierarchy of controller (v1), or in the
+ * unified hierarchy when controller is NULL (v2), from /proc/self/cgroup:
+ * lines "ID:CONTROLLERS:PATH", e.g. "4:memory:/user.slice", "0::/init.scope". */
+static int own_cgroup_path(struct cgroup *cg, const char *controller, char *path, size_t size)
+{
+	char buf[8192], *line, *save = NULL;
+
+	if (read_file("/proc/self/cgroup", buf, sizeof(buf)) == -1)
+		return fail(cg, errno, "read /proc/self/cgroup");
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *controllers = strchr(line, ':');
+		char *cgpath = controllers ? strchr(controllers + 1, ':') : NULL;
+		bool match;
+
+		if (cgpath == NULL)
+			continue;
+		*controllers++ = '\0';
+		*cgpath++ = '\0';
+		if (controller == NULL)
+			match = strcmp(line, "0") == 0 && *controllers == '\0';
+		else
+			match = has_word(controllers, controller, ",");
+		if (match) {
+			if (strlen(cgpath) >= size)
+				return fail(cg, ENAMETOOLONG, "cgroup path %s", cgpath);
+			strcpy(path, cgpath);
+			return 0;
+		}
+	}
+	if (controller == NULL)
+		return fail(cg, 0, "no 0:: line in /proc/self/cgroup");
+	return fail(cg, 0, "no line for controller %s in /proc/self/cgroup", controller);
+}
+
+/* The directory under which to make our cgroup in the hierarchy whose root
+ * is hierarchy (controller NULL on v2); the rule is in cgroup.h. */
+static int parent_dir(struct cgroup *cg, const char *hierarchy, const char *controller,
+		      char *dir)
+{
+	const char *override = getenv("CGROUP_PARENT");
+	char own[PATH_MAX];
+	int n;
+
+	if (override != NULL && *override != '\0') {
+		n = snprintf(dir, PATH_MAX, "%s%s", hierarchy, override);
+		if (n < 0 || n >= PATH_MAX)
+			return fail(cg, ENAMETOOLONG, "%s%s", hierarchy, override);
+		if (!is_directory(dir))
+			return fail(cg, ENOENT, "parent cgroup %s (from CGROUP_PARENT)", dir);
+		return 0;
+	}
+	if (own_cgroup_path(cg, controller, own, sizeof(own)) == -1)
+		return -1;
+	n = snprintf(dir, PATH_MAX, "%s%s", hierarchy, strcmp(own, "/") == 0 ? "" : own);
+	if (n < 0 || n >= PATH_MAX)
+		return fail(cg, ENAMETOOLONG, "%s%s", hierarchy, own);
+	if (!is_directory(dir))
+		strcpy(dir, hierarchy);
+	return 0;
+}
+
+/* mkdir parent/name and record it in slot. */
+static int make_dir(struct cgroup *cg, const char *parent, const char *name, char *slot)
+{
+	char dir[PATH_MAX];
+
+	if (join_path(cg, dir, parent, name) == -1)
+		return -1;
+	/* mkdir(2) in a cgroup filesystem creates the cgroup; the kernel fills
+	 * the new directory with its control files. */
+	if (mkdir(dir, 0755) == -1)
+		return fail(cg, errno, "mkdir %s", dir);
+	strcpy(slot, dir);
+	return 0;
+}
+
+/* v1: one hierarchy per controller, mounted at ROOT/<controller>. */
+static int create_v1(struct cgroup *cg, const char *name, const struct cgroup_limits *lim)
+{
+	char hierarchy[PATH_MAX], parent[PATH_MAX];
+
+	for (int c = 0; c < CG_NCONTROLLERS; c++) {
+		if (!needs(lim, c))
+			continue;
+		if (join_path(cg, hierarchy, cg->root, controller_name[c]) == -1)
+			return -1;
+		if (!is_directory(hierarchy))
+			return fail(cg, 0, "controller %s not available under %s (no directory %s)",
+				    controller_name[c], cg->root, hierarchy);
+		if (parent_dir(cg, hierarchy, controller_name[c], parent) == -1 ||
+		    make_dir(cg, parent, name, cg->dir[c]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* v2: a controller is usable in a child only once the parent lists it in
+ * cgroup.subtree_control, which takes "+name" words; the parent can offer only
+ * what its own cgroup.controllers lists. Writes only the missing ones. */
+static int enable_controllers(struct cgroup *cg, const char *parent,
+			      const struct cgroup_limits *lim)
+{
+	char path[PATH_MAX], available[1024], enabled[1024], words[64] = "";
+
+	if (join_path(cg, path, parent, "cgroup.controllers") == -1)
+		return -1;
+	if (read_file(path, available, sizeof(available)) == -1)
+		return fail(cg, errno, "read %s", path);
+	if (join_path(cg, path, parent, "cgroup.subtree_control") == -1)
+		return -1;
+	if (read_file(path, enabled, sizeof(enabled)) == -1)
+		return fail(cg, errno, "read %s", path);
+
+	for (int c = 0; c < CG_NCONTROLLERS; c++) {
+		if (!needs(lim, c))
+			continue;
+		if (!has_word(available, controller_name[c], " \n"))
+			return fail(cg, 0, "controller %s not available under %s",
+				    controller_name[c], parent);
+		if (!has_word(enabled, controller_name[c], " \n")) {
+			if (words[0])
+				strcat(words, " ");
+			strcat(words, "+");
+			strcat(words, controller_name[c]);
+		}
+	}
+	if (words[0] == '\0')
+		return 0;
+	if (write_file(path, words) == -1) {
+		int err = errno;
+
+		/* The "no internal processes" rule: a non-root cgroup that holds
+		 * processes cannot hand controllers down to children. */
+		if (err == EBUSY)
+			return fail(cg, err, "write '%s' to %s (a v2 cgroup holding processes "
+				    "cannot enable controllers for its children; set CGROUP_PARENT "
+				    "to an empty cgroup, e.g. CGROUP_PARENT=/)", words, path);
+		return fail(cg, err, "write '%s' to %s", words, path);
+	}
+	return 0;
+}
+
+/* v2: one hierarchy, one directory, in dir[0]. */
+static int create_v2(struct cgroup *cg, const char *name, const struct cgroup_limits *lim)
+{
+	char parent[PATH_MAX];
+
+	if (parent_dir(cg, cg->root, NULL, parent) == -1 ||
+	    enable_controllers(cg, parent, lim) == -1)
+		return -1;
+	return make_dir(cg, parent, name, cg->dir[0]);
+}
+
+/* Remove what a failed cgroup_create or cgroup_open made, keeping the first
+ * error's message and adding the removal's when that fails too. Returns -1. */
+static int undo(struct cgroup *cg)
+{
+	char first[sizeof(cg->error)];
+
+	strcpy(first, cg->error);
+	if (cgroup_remove(cg) == -1) {
+		char second[sizeof(cg->error)];
+
+		strcpy(second, cg->error);
+		snprintf(cg->error, sizeof(cg->error), "%s (left behind: %s)", first, second);
+		return -1;
+	}
+	strcpy(cg->error, first);
+	return -1;
+}
+
+int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *lim)
+{
+	int ret;
+
+	memset(cg, 0, sizeof(*cg));
+	if (*name == '\0' || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return fail(cg, 0, "invalid cgroup name '%s'", name);
+	if (cgroup_detect(cg) == -1)
+		return -1;
+	ret = cg->version == 2 ? create_v2(cg, name, lim) : create_v1(cg, name, lim);
+	return ret == -1 ? undo(cg) : 0;
+}
+
+/* v1 memory: the limit first, as memory.memsw.limit_in_bytes (memory+swap)
+ * may never be below it. memsw exists only when the kernel accounts swap;
+ * setting it equal to the limit leaves no room for swap at all. */
+static int set_memory_v1(struct cgroup *cg, const char *dir, const char *bytes)
+{
+	char memsw[PATH_MAX];
+
+	if (write_value(cg, dir, "memory.limit_in_bytes", bytes) == -1 ||
+	    write_value(cg, dir, "memory.swappiness", "0") == -1 ||
+	    join_path(cg, memsw, dir, "memory.memsw.limit_in_bytes") == -1)
+		return -1;
+	if (file_exists(memsw))
+		return write_value(cg, dir, "memory.memsw.limit_in_bytes", bytes);
+	return 0;
+}
+
+/* v2 memory: there is no swappiness; without memory.swap.max 0 the process
+ * would swap instead of being killed. That file exists only when the kernel
+ * accounts swap. */
+static int set_memory_v2(struct cgroup *cg, const char *dir, const char *bytes)
+{
+	char swap[PATH_MAX];
+
+	if (write_value(cg, dir, "memory.max", bytes) == -1 ||
+	    join_path(cg, swap, dir, "memory.swap.max") == -1)
+		return -1;
+	if (file_exists(swap))
+		return write_value(cg, dir, "memory.swap.max", "0");
+	return 0;
+}
+
+/* CFS bandwidth: the cgroup may run quota microseconds per period; a fifth of
+ * a CPU is 20000 of every 100000. */
+static int set_cpu(struct cgroup *cg, const char *dir, long thousandths)
+{
+	char quota[32], both[64];
+
+	snprintf(quota, sizeof(quota), "%ld", thousandths * (CPU_PERIOD_US / 1000));
+	if (cg->version == 2) {
+		snprintf(both, sizeof(both), "%s %d", quota, CPU_PERIOD_US);
+		return write_value(cg, dir, "cpu.max", both);
+	}
+	snprintf(both, sizeof(both), "%d", CPU_PERIOD_US);
+	if (write_value(cg, dir, "cpu.cfs_period_us", both) == -1)
+		return -1;
+	return write_value(cg, dir, "cpu.cfs_quota_us", quota);
+}
+
+/* The directory holding controller c's files: v2 has only one. */
+static const char *dir_of(const struct cgroup *cg, enum cgroup_controller c)
+{
+	return cg->version == 2 ? cg->dir[0] : cg->dir[c];
+}
+
+int cgroup_set_limits(struct cgroup *cg, const struct cgroup_limits *lim)
+{
+	char value[32];
+
+	for (int c = 0; c < CG_NCONTROLLERS; c++) {
+		if (needs(lim, c) && dir_of(cg, c)[0] == '\0')
+			return fail(cg, 0, "no %s cgroup was made to limit", controller_name[c]);
+	}
+
+	if (lim->memory_bytes > 0) {
+		snprintf(value, sizeof(value), "%" PRIu64, lim->memory_bytes);
+		if ((cg->version == 2 ? set_memory_v2 : set_memory_v1)(cg, dir_of(cg, CG_MEMORY), value) == -1)
+			return -1;
+	}
+	if (lim->pids_max > 0) {
+		snprintf(value, sizeof(value), "%ld", lim->pids_max);
+		if (write_value(cg, dir_of(cg, CG_PIDS), "pids.max", value) == -1)
+			return -1;
+	}
+	if (lim->cpu_thousandths > 0 && set_cpu(cg, dir_of(cg, CG_CPU), lim->cpu_thousandths) == -1)
+		return -1;
+	return 0;
+}
+
+int cgroup_open(struct cgroup *cg, const char *name, const struct cgroup_limits *lim)
+{
+	if (cgroup_create(cg, name, lim) == -1)
+		return -1;
+	if (cgroup_set_limits(cg, lim) == -1)
+		return undo(cg);
+	return 0;
+}
+
+int cgroup_add_process(struct cgroup *cg, pid_t pid)
+{
+	char value[32];
+
+	snprintf(value, sizeof(value), "%d", (int)pid);
+	for (int c = 0; c < CG_NCONTROLLERS; c++) {
+		/* Writing a PID to cgroup.procs moves that whole process (all
+		 * its threads); its future children start in the same cgroup. */
+		if (cg->dir[c][0] && write_value(cg, cg->dir[c], "cgroup.procs", value) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+long cgroup_oom_kills(const struct cgroup *cg)
+{
+	const char *dir = dir_of(cg, CG_MEMORY);
+	const char *file = cg->version == 2 ? "memory.events" : "memory.oom_control";
+	char path[PATH_MAX], buf[1024], *line, *save = NULL;
+	long count;
+	int n;
+
+	if (dir[0] == '\0')
+		return -1;
+	n = snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (n < 0 || n >= (int)sizeof(path) || read_file(path, buf, sizeof(buf)) == -1)
+		return -1;
+	/* Both files hold "key value" lines; v1 has oom_kill_disable too, v2
+	 * oom and oom_group_kill: match the whole key. */
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "oom_kill ", 9) == 0 &&
+		    parse_long(line + 9, 0, LONG_MAX, &count) == 0)
+			return count;
+	}
+	return -1;
+}
+
+/* SIGKILL every process listed in dir/cgroup.procs. A missing list means the
+ * directory holds no task (it is gone, or is no cgroup). */
+static int kill_listed(struct cgroup *cg, const char *dir)
+{
+	char path[PATH_MAX], buf[16384], *line, *save = NULL, *last_newline;
+	ssize_t n;
+	long pid;
+
+	if (join_path(cg, path, dir, "cgroup.procs") == -1)
+		return -1;
+	n = read_file(path, buf, sizeof(buf));
+	if (n == -1)
+		return errno == ENOENT ? 0 : fail(cg, errno, "read %s", path);
+	/* A full buffer may end in a cut PID: keep whole lines only; the
+	 * rest are killed on the next round. */
+	if ((size_t)n == sizeof(buf) - 1 && (last_newline = strrchr(buf, '\n')) != NULL)
+		last_newline[1] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (parse_long(line, 1, INT32_MAX, &pid) == -1)
+			return fail(cg, 0, "unexpected line '%s' in %s", line, path);
+		if (kill((pid_t)pid, SIGKILL) == -1 && errno != ESRCH)
+			return fail(cg, errno, "kill %ld (in %s)", pid, path);
+	}
+	return 0;
+}
+
+/* Kill every task in the cgroup at dir. v2's cgroup.kill (Linux 5.14) kills
+ * the whole subtree at once, racing no fork; elsewhere each listed PID. */
+static int kill_tasks(struct cgroup *cg, const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (cg->version == 2) {
+		if (join_path(cg, path, dir, "cgroup.kill") == -1)
+			return -1;
+		if (file_exists(path))
+			return write_value(cg, dir, "cgroup.kill", "1");
+	}
+	return kill_listed(cg, dir);
+}
+
+/* Kill the tasks in dir and remove it. rmdir(2) of a cgroup fails with EBUSY
+ * while tasks remain; killed ones leave within milliseconds, and new ones a
+ * fork raced in are killed on the next round. */
+static int remove_dir(struct cgroup *cg, const char *dir)
+{
+	const struct timespec pause = { .tv_sec = 0, .tv_nsec = RMDIR_PAUSE_NS };
+
+	for (int try = 1;; try++) {
+		if (kill_tasks(cg, dir) == -1)
+			return -1;
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || try == RMDIR_TRIES)
+			return fail(cg, errno, "rmdir %s", dir);
+		if (nanosleep(&pause, NULL) == -1 && errno != EINTR)
+			return fail(cg, errno, "nanosleep");
+	}
+}
+
+int cgroup_remove(struct cgroup *cg)
+{
+	int ret = 0;
+
+	for (int c = 0; c < CG_NCONTROLLERS; c++) {
+		if (cg->dir[c][0] == '\0')
+			continue;
+		if (remove_dir(cg, cg->dir[c]) == -1)
+			ret = -1;
+		else
+			cg->dir[c][0] = '\0';
+	}
+	return ret;
+}
+
+const char *cgroup_error(const struct cgroup *cg)
+{
+	return cg->error;
+}
