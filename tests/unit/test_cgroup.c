@@ -1,0 +1,591 @@
+/* Unit tests of cgroup/: the module against fake v1 and v2 trees.
+ *
+ * A fake tree is plain directories holding the cgroup file names, pre-created
+ * empty, in a mkdtemp directory; CGROUP_ROOT and CGROUP_VERSION point the
+ * module at it. A real cgroup filesystem fills a new cgroup directory with its
+ * files; a plain one does not, so tests call cgroup_create(), play the kernel
+ * by creating the files, then call cgroup_set_limits(). A plain directory
+ * holding files cannot be rmdir'ed either: tests of cgroup_remove() check that
+ * error, and the fixture removes the tree. One test, run only as root, uses
+ * the machine's real cgroups.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "common.h"
+
+#define NAME "test-cg"
+#define MEGS_5 "5242880"
+
+static char root[PATH_MAX];
+
+/* The path ROOT/FMT... in a static buffer (one at a time). */
+static const char *at(const char *fmt, ...) PRINTF(1, 2);
+static const char *at(const char *fmt, ...)
+{
+	static char path[PATH_MAX];
+	size_t n = (size_t)snprintf(path, sizeof(path), "%s/", root);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path + n, sizeof(path) - n, fmt, ap);
+	va_end(ap);
+	return path;
+}
+
+static void make_dir(const char *path)
+{
+	ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %s", path, strerror(errno));
+}
+
+/* Create (or replace) the file at path holding content. */
+static void make_file(const char *path, const char *content)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "fopen %s: %s", path, strerror(errno));
+	fputs(content, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Make each of the NULL-terminated file names, empty, in dir. */
+static void make_files(const char *dir, ...)
+{
+	char path[PATH_MAX];
+	const char *name;
+	va_list ap;
+
+	va_start(ap, dir);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		make_file(path, "");
+	}
+	va_end(ap);
+}
+
+/* The content of the file at path, in a static buffer. */
+static const char *content(const char *path)
+{
+	static char buf[4096];
+
+	ck_assert_msg(read_file(path, buf, sizeof(buf)) >= 0, "read %s: %s", path, strerror(errno));
+	return buf;
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void make_tree(void)
+{
+	strcpy(root, "/tmp/test_cgroup.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	setenv("CGROUP_ROOT", root, 1);
+	unsetenv("CGROUP_VERSION");
+	unsetenv("CGROUP_PARENT");
+}
+
+static void remove_tree(void)
+{
+	nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A v1 hierarchy per controller, each root holding cgroup.procs. */
+static void fake_v1(void)
+{
+	setenv("CGROUP_VERSION", "1", 1);
+	make_dir(at("memory"));
+	make_dir(at("pids"));
+	make_dir(at("cpu"));
+	make_files(at("memory"), "cgroup.procs", NULL);
+	make_files(at("pids"), "cgroup.procs", NULL);
+	make_files(at("cpu"), "cgroup.procs", NULL);
+}
+
+/* The v2 root, offering controllers (e.g. "cpu memory pids"). */
+static void fake_v2(const char *controllers)
+{
+	setenv("CGROUP_VERSION", "2", 1);
+	make_file(at("cgroup.controllers"), controllers);
+	make_files(root, "cgroup.subtree_control", "cgroup.procs", NULL);
+}
+
+/* What the kernel puts in a new v1 cgroup directory, for what we use. */
+static void populate_v1(const struct cgroup *cg)
+{
+	if (cg->dir[CG_MEMORY][0])
+		make_files(cg->dir[CG_MEMORY], "cgroup.procs", "memory.limit_in_bytes",
+			   "memory.swappiness", "memory.memsw.limit_in_bytes",
+			   "memory.oom_control", NULL);
+	if (cg->dir[CG_PIDS][0])
+		make_files(cg->dir[CG_PIDS], "cgroup.procs", "pids.max", NULL);
+	if (cg->dir[CG_CPU][0])
+		make_files(cg->dir[CG_CPU], "cgroup.procs", "cpu.cfs_period_us",
+			   "cpu.cfs_quota_us", NULL);
+}
+
+/* ... and in a new v2 cgroup directory. */
+static void populate_v2(const struct cgroup *cg)
+{
+	make_files(cg->dir[0], "cgroup.procs", "cgroup.kill", "memory.max", "memory.swap.max",
+		   "memory.events", "pids.max", "cpu.max", NULL);
+}
+
+static const struct cgroup_limits all_limits = {
+	.memory_bytes = 5 << 20, .pids_max = 10, .cpu_thousandths = 200,
+};
+
+/* A child that sleeps until killed: a task to list in a fake cgroup.procs. */
+static pid_t start_sleeper(void)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static void assert_killed(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	ck_assert_int_eq(WTERMSIG(status), SIGKILL);
+}
+
+/* --- detection ------------------------------------------------------- */
+
+START_TEST(detect_takes_root_and_version_from_the_environment)
+{
+	struct cgroup cg;
+
+	setenv("CGROUP_VERSION", "2", 1);
+	ck_assert_int_eq(cgroup_detect(&cg), 0);
+	ck_assert_int_eq(cg.version, 2);
+	ck_assert_str_eq(cg.root, root);
+	setenv("CGROUP_VERSION", "1", 1);
+	ck_assert_int_eq(cgroup_detect(&cg), 0);
+	ck_assert_int_eq(cg.version, 1);
+}
+END_TEST
+
+START_TEST(detect_calls_a_root_that_is_no_cgroup2_filesystem_v1)
+{
+	struct cgroup cg;
+
+	ck_assert_int_eq(cgroup_detect(&cg), 0);
+	ck_assert_int_eq(cg.version, 1);
+}
+END_TEST
+
+START_TEST(detect_rejects_a_bad_version_and_a_missing_root)
+{
+	struct cgroup cg;
+
+	setenv("CGROUP_VERSION", "3", 1);
+	ck_assert_int_eq(cgroup_detect(&cg), -1);
+	ck_assert_str_eq(cgroup_error(&cg), "invalid CGROUP_VERSION '3' (1 or 2)");
+	unsetenv("CGROUP_VERSION");
+	setenv("CGROUP_ROOT", at("nowhere"), 1);
+	ck_assert_int_eq(cgroup_detect(&cg), -1);
+	ck_assert_ptr_nonnull(strstr(cgroup_error(&cg), "statfs"));
+	ck_assert_ptr_nonnull(strstr(cgroup_error(&cg), "No such file or directory"));
+}
+END_TEST
+
+/* --- v1 ---------------------------------------------------------------- */
+
+START_TEST(v1_memory_limit_turns_swap_off)
+{
+	struct cgroup_limits lim = { .memory_bytes = 5 << 20 };
+	struct cgroup cg;
+
+	fake_v1();
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	ck_assert_str_eq(cg.dir[CG_MEMORY], at("memory/" NAME));
+	ck_assert_str_eq(cg.dir[CG_PIDS], "");
+	ck_assert_str_eq(cg.dir[CG_CPU], "");
+	populate_v1(&cg);
+	ck_assert_int_eq(cgroup_set_limits(&cg, &lim), 0);
+	ck_assert_str_eq(content(at("memory/" NAME "/memory.limit_in_bytes")), MEGS_5);
+	ck_assert_str_eq(content(at("memory/" NAME "/memory.swappiness")), "0");
+	ck_assert_str_eq(content(at("memory/" NAME "/memory.memsw.limit_in_bytes")), MEGS_5);
+}
+END_TEST
+
+START_TEST(v1_memory_limit_works_without_swap_accounting)
+{
+	struct cgroup_limits lim = { .memory_bytes = 5 << 20 };
+	struct cgroup cg;
+
+	fake_v1();
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	make_files(cg.dir[CG_MEMORY], "memory.limit_in_bytes", "memory.swappiness", NULL);
+	ck_assert_int_eq(cgroup_set_limits(&cg, &lim), 0);
+	ck_assert_str_eq(content(at("memory/" NAME "/memory.limit_in_bytes")), MEGS_5);
+	ck_assert(!exists(at("memory/" NAME "/memory.memsw.limit_in_bytes")));
+}
+END_TEST
+
+START_TEST(v1_pids_and_cpu_limits)
+{
+	struct cgroup_limits lim = { .pids_max = 10, .cpu_thousandths = 200 };
+	struct cgroup cg;
+
+	fake_v1();
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	ck_assert_str_eq(cg.dir[CG_MEMORY], "");
+	ck_assert(!exists(at("memory/" NAME)));
+	populate_v1(&cg);
+	ck_assert_int_eq(cgroup_set_limits(&cg, &lim), 0);
+	ck_assert_str_eq(content(at("pids/" NAME "/pids.max")), "10");
+	ck_assert_str_eq(content(at("cpu/" NAME "/cpu.cfs_period_us")), "100000");
+	ck_assert_str_eq(content(at("cpu/" NAME "/cpu.cfs_quota_us")), "20000");
+}
+END_TEST
+
+START_TEST(v1_add_process_writes_each_cgroup_procs)
+{
+	struct cgroup cg;
+
+	fake_v1();
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &all_limits), 0);
+	populate_v1(&cg);
+	ck_assert_int_eq(cgroup_add_process(&cg, 4242), 0);
+	ck_assert_str_eq(content(at("memory/" NAME "/cgroup.procs")), "4242");
+	ck_assert_str_eq(content(at("pids/" NAME "/cgroup.procs")), "4242");
+	ck_assert_str_eq(content(at("cpu/" NAME "/cgroup.procs")), "4242");
+}
+END_TEST
+
+START_TEST(v1_oom_kills_read_from_oom_control)
+{
+	struct cgroup_limits lim = { .memory_bytes = 5 << 20 };
+	struct cgroup cg;
+
+	fake_v1();
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	make_file(at("memory/" NAME "/memory.oom_control"),
+		  "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+	ck_assert_int_eq(cgroup_oom_kills(&cg), 3);
+}
+END_TEST
+
+START_TEST(v1_missing_controller_is_a_clear_error)
+{
+	struct cgroup cg;
+
+	fake_v1();
+	ck_assert_int_eq(remove(at("pids/cgroup.procs")), 0);
+	ck_assert_int_eq(rmdir(at("pids")), 0);
+	ck_assert_int_eq(cgroup_open(&cg, NAME, &all_limits), -1);
+	ck_assert_msg(strstr(cgroup_error(&cg), "controller pids not available under ") != NULL,
+		      "error: %s", cgroup_error(&cg));
+	ck_assert_ptr_nonnull(strstr(cgroup_error(&cg), root));
+	/* The memory cgroup, made before pids failed, is gone again. */
+	ck_assert(!exists(at("memory/" NAME)));
+}
+END_TEST
+
+START_TEST(cgroup_parent_overrides_the_callers_cgroup)
+{
+	struct cgroup_limits lim = { .memory_bytes = 1 << 20 };
+	struct cgroup cg;
+
+	fake_v1();
+	make_dir(at("memory/a"));
+	make_dir(at("memory/a/b"));
+	setenv("CGROUP_PARENT", "/a/b", 1);
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	ck_assert_str_eq(cg.dir[CG_MEMORY], at("memory/a/b/" NAME));
+	setenv("CGROUP_PARENT", "/nowhere", 1);
+	ck_assert_int_eq(cgroup_create(&cg, NAME "2", &lim), -1);
+	ck_assert_msg(strstr(cgroup_error(&cg), "(from CGROUP_PARENT)") != NULL,
+		      "error: %s", cgroup_error(&cg));
+}
+END_TEST
+
+START_TEST(callers_cgroup_missing_from_the_tree_means_its_root)
+{
+	struct cgroup_limits lim = { .memory_bytes = 1 << 20 };
+	struct cgroup cg;
+
+	/* This process's own memory cgroup path is not in the fake tree. */
+	fake_v1();
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	ck_assert_str_eq(cg.dir[CG_MEMORY], at("memory/" NAME));
+}
+END_TEST
+
+START_TEST(open_names_the_file_that_failed_and_removes_its_cgroup)
+{
+	struct cgroup_limits lim = { .memory_bytes = 5 << 20 };
+	struct cgroup cg;
+	char expected[PATH_MAX + 64];
+
+	/* mkdir in a plain directory makes no files: the first write fails. */
+	fake_v1();
+	ck_assert_int_eq(cgroup_open(&cg, NAME, &lim), -1);
+	snprintf(expected, sizeof(expected), "write '%s' to %s: No such file or directory",
+		 MEGS_5, at("memory/" NAME "/memory.limit_in_bytes"));
+	ck_assert_str_eq(cgroup_error(&cg), expected);
+	ck_assert(!exists(at("memory/" NAME)));
+	ck_assert_str_eq(cg.dir[CG_MEMORY], "");
+}
+END_TEST
+
+START_TEST(v1_remove_kills_the_listed_tasks)
+{
+	struct cgroup_limits lim = { .pids_max = 10 };
+	struct cgroup cg;
+	char pid[32];
+	pid_t sleeper;
+
+	fake_v1();
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	sleeper = start_sleeper();
+	snprintf(pid, sizeof(pid), "%d\n", (int)sleeper);
+	make_file(at("pids/" NAME "/cgroup.procs"), pid);
+	/* The fake directory holds a file, so rmdir says ENOTEMPTY (a real
+	 * cgroup would be gone). */
+	ck_assert_int_eq(cgroup_remove(&cg), -1);
+	ck_assert_ptr_nonnull(strstr(cgroup_error(&cg), "Directory not empty"));
+	ck_assert_ptr_nonnull(strstr(cgroup_error(&cg), at("pids/" NAME)));
+	assert_killed(sleeper);
+}
+END_TEST
+
+START_TEST(remove_removes_empty_directories_and_is_safe_twice)
+{
+	struct cgroup cg;
+
+	fake_v1();
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &all_limits), 0);
+	ck_assert(exists(at("cpu/" NAME)));
+	ck_assert_int_eq(cgroup_remove(&cg), 0);
+	ck_assert(!exists(at("memory/" NAME)));
+	ck_assert(!exists(at("pids/" NAME)));
+	ck_assert(!exists(at("cpu/" NAME)));
+	ck_assert_int_eq(cgroup_remove(&cg), 0);
+}
+END_TEST
+
+/* --- v2 ---------------------------------------------------------------- */
+
+START_TEST(v2_limits_in_one_directory)
+{
+	struct cgroup cg;
+
+	fake_v2("cpuset cpu io memory hugetlb pids rdma misc\n");
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &all_limits), 0);
+	ck_assert_str_eq(cg.dir[0], at(NAME));
+	ck_assert_str_eq(cg.dir[1], "");
+	ck_assert_str_eq(cg.dir[2], "");
+	populate_v2(&cg);
+	ck_assert_int_eq(cgroup_set_limits(&cg, &all_limits), 0);
+	ck_assert_str_eq(content(at(NAME "/memory.max")), MEGS_5);
+	ck_assert_str_eq(content(at(NAME "/memory.swap.max")), "0");
+	ck_assert_str_eq(content(at(NAME "/pids.max")), "10");
+	ck_assert_str_eq(content(at(NAME "/cpu.max")), "20000 100000");
+}
+END_TEST
+
+START_TEST(v2_enables_the_controllers_in_the_parent)
+{
+	struct cgroup cg;
+
+	fake_v2("cpuset cpu io memory pids\n");
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &all_limits), 0);
+	ck_assert_str_eq(content(at("cgroup.subtree_control")), "+memory +pids +cpu");
+}
+END_TEST
+
+START_TEST(v2_enables_only_what_is_missing)
+{
+	struct cgroup_limits lim = { .memory_bytes = 1 << 20, .pids_max = 5 };
+	struct cgroup cg;
+
+	fake_v2("cpu memory pids\n");
+	make_file(at("cgroup.subtree_control"), "memory\n");
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	/* A write to a plain file overwrites its start only: "memory\n"
+	 * becomes "+pidsy\n". The kernel would list "memory pids". */
+	ck_assert_int_eq(strncmp(content(at("cgroup.subtree_control")), "+pids", 5), 0);
+	ck_assert_ptr_null(strstr(content(at("cgroup.subtree_control")), "+memory"));
+}
+END_TEST
+
+START_TEST(v2_missing_controller_is_a_clear_error)
+{
+	struct cgroup cg;
+	char expected[PATH_MAX + 64];
+
+	fake_v2("cpu pids\n");
+	ck_assert_int_eq(cgroup_open(&cg, NAME, &all_limits), -1);
+	snprintf(expected, sizeof(expected), "controller memory not available under %s", root);
+	ck_assert_str_eq(cgroup_error(&cg), expected);
+	ck_assert(!exists(at(NAME)));
+	ck_assert_str_eq(content(at("cgroup.subtree_control")), "");
+}
+END_TEST
+
+START_TEST(v2_add_process_and_oom_kills)
+{
+	struct cgroup cg;
+
+	fake_v2("cpu memory pids\n");
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &all_limits), 0);
+	populate_v2(&cg);
+	ck_assert_int_eq(cgroup_add_process(&cg, 77), 0);
+	ck_assert_str_eq(content(at(NAME "/cgroup.procs")), "77");
+	make_file(at(NAME "/memory.events"),
+		  "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n");
+	ck_assert_int_eq(cgroup_oom_kills(&cg), 2);
+}
+END_TEST
+
+START_TEST(v2_remove_writes_cgroup_kill)
+{
+	struct cgroup cg;
+
+	fake_v2("cpu memory pids\n");
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &all_limits), 0);
+	populate_v2(&cg);
+	ck_assert_int_eq(cgroup_remove(&cg), -1);
+	ck_assert_str_eq(content(at(NAME "/cgroup.kill")), "1");
+}
+END_TEST
+
+START_TEST(v2_remove_without_cgroup_kill_kills_the_listed_tasks)
+{
+	struct cgroup_limits lim = { .pids_max = 3 };
+	struct cgroup cg;
+	char pid[32];
+	pid_t sleeper;
+
+	fake_v2("pids\n");
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	sleeper = start_sleeper();
+	snprintf(pid, sizeof(pid), "%d\n", (int)sleeper);
+	make_file(at(NAME "/cgroup.procs"), pid);
+	ck_assert_int_eq(cgroup_remove(&cg), -1);
+	assert_killed(sleeper);
+}
+END_TEST
+
+START_TEST(oom_kills_unknown_without_a_memory_cgroup)
+{
+	struct cgroup_limits lim = { .pids_max = 3 };
+	struct cgroup cg;
+
+	fake_v1();
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	ck_assert_int_eq(cgroup_oom_kills(&cg), -1);
+}
+END_TEST
+
+/* --- the machine's own cgroups (root only) ------------------------------ */
+
+START_TEST(real_cgroup_holds_a_process_and_goes_away)
+{
+	struct cgroup_limits lim = { .memory_bytes = 64 << 20, .pids_max = 10 };
+	struct cgroup cg;
+	char name[64], self[4096], path[PATH_MAX];
+	pid_t sleeper;
+
+	if (geteuid() != 0)
+		return; /* real cgroups need root: nothing to check here */
+	unsetenv("CGROUP_ROOT");
+	unsetenv("CGROUP_VERSION");
+	snprintf(name, sizeof(name), "test_cgroup-%d", (int)getpid());
+	ck_assert_msg(cgroup_open(&cg, name, &lim) == 0, "%s", cgroup_error(&cg));
+	sleeper = start_sleeper();
+	ck_assert_msg(cgroup_add_process(&cg, sleeper) == 0, "%s", cgroup_error(&cg));
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)sleeper);
+	ck_assert_int_gt(read_file(path, self, sizeof(self)), 0);
+	ck_assert_msg(strstr(self, name) != NULL, "%s", self);
+	ck_assert_int_eq(cgroup_oom_kills(&cg), 0);
+	snprintf(path, sizeof(path), "%s", cg.dir[CG_MEMORY]);
+	ck_assert_msg(cgroup_remove(&cg) == 0, "%s", cgroup_error(&cg));
+	assert_killed(sleeper);
+	ck_assert(!exists(path));
+}
+END_TEST
+
+static Suite *cgroup_suite(void)
+{
+	Suite *s = suite_create("cgroup");
+	TCase *detect = tcase_create("detect");
+	TCase *v1 = tcase_create("v1");
+	TCase *v2 = tcase_create("v2");
+	TCase *real = tcase_create("real");
+
+	tcase_add_checked_fixture(detect, make_tree, remove_tree);
+	tcase_add_test(detect, detect_takes_root_and_version_from_the_environment);
+	tcase_add_test(detect, detect_calls_a_root_that_is_no_cgroup2_filesystem_v1);
+	tcase_add_test(detect, detect_rejects_a_bad_version_and_a_missing_root);
+	suite_add_tcase(s, detect);
+
+	tcase_add_checked_fixture(v1, make_tree, remove_tree);
+	tcase_add_test(v1, v1_memory_limit_turns_swap_off);
+	tcase_add_test(v1, v1_memory_limit_works_without_swap_accounting);
+	tcase_add_test(v1, v1_pids_and_cpu_limits);
+	tcase_add_test(v1, v1_add_process_writes_each_cgroup_procs);
+	tcase_add_test(v1, v1_oom_kills_read_from_oom_control);
+	tcase_add_test(v1, v1_missing_controller_is_a_clear_error);
+	tcase_add_test(v1, cgroup_parent_overrides_the_callers_cgroup);
+	tcase_add_test(v1, callers_cgroup_missing_from_the_tree_means_its_root);
+	tcase_add_test(v1, open_names_the_file_that_failed_and_removes_its_cgroup);
+	tcase_add_test(v1, v1_remove_kills_the_listed_tasks);
+	tcase_add_test(v1, remove_removes_empty_directories_and_is_safe_twice);
+	tcase_add_test(v1, oom_kills_unknown_without_a_memory_cgroup);
+	suite_add_tcase(s, v1);
+
+	tcase_add_checked_fixture(v2, make_tree, remove_tree);
+	tcase_add_test(v2, v2_limits_in_one_directory);
+	tcase_add_test(v2, v2_enables_the_controllers_in_the_parent);
+	tcase_add_test(v2, v2_enables_only_what_is_missing);
+	tcase_add_test(v2, v2_missing_controller_is_a_clear_error);
+	tcase_add_test(v2, v2_add_process_and_oom_kills);
+	tcase_add_test(v2, v2_remove_writes_cgroup_kill);
+	tcase_add_test(v2, v2_remove_without_cgroup_kill_kills_the_listed_tasks);
+	suite_add_tcase(s, v2);
+
+	tcase_add_test(real, real_cgroup_holds_a_process_and_goes_away);
+	suite_add_tcase(s, real);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(cgroup_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
