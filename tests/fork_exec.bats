@@ -97,8 +97,8 @@ from the command"
 }
 
 @test "a command that is not found gives 127" {
-	run -127 --separate-stderr "$FORK_AND_EXEC" no-such-command-here
-	assert_equal "$stderr" "fork_and_exec: cannot run 'no-such-command-here': No such file or directory"
+	run -127 --separate-stderr "$FORK_AND_EXEC" /nonexistent/command
+	assert_equal "$stderr" "fork_and_exec: cannot run '/nonexistent/command': No such file or directory"
 }
 
 @test "a command killed by signal N gives 128+N" {
