@@ -138,7 +138,8 @@ timeout 1 sh -c 'while :; do :; done'
 if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
 	dir=/sys/fs/cgroup$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
 else
-	dir=/sys/fs/cgroup/cpu$(awk -F: '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == "cpu") print $3 }' /proc/self/cgroup)
+	dir=/sys/fs/cgroup/cpu$(awk -F: '{ n = split($2, a, ",")
+		for (i = 1; i <= n; i++) if (a[i] == "cpu") print $3 }' /proc/self/cgroup)
 fi
 cat "$dir/cpu.stat"
 EOF
