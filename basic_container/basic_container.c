@@ -281,9 +281,12 @@ static int setup_container(struct container *c)
 	say(&c->opt, "[In child namespace] childFunc(): PPID = %ld\n", (long)getppid());
 	if (set_hostname(c) == -1 || configure_network(c) == -1)
 		return -1;
-	if (make_mounts_private() == -1 || enter_rootfs(&c->rootfs, c->opt.quiet) == -1 ||
-	    mount_pseudo_filesystems(&c->rootfs) == -1 || detach_old_root(&c->rootfs) == -1)
+	if (make_mounts_private() == -1 || enter_rootfs(&c->rootfs, c->opt.quiet) == -1)
 		return -1;
+	if (mount_pseudo_filesystems(&c->rootfs) == -1 || detach_old_root(&c->rootfs) == -1) {
+		abandon_old_root(&c->rootfs);
+		return -1;
+	}
 	return 0;
 }
 

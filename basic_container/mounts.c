@@ -138,7 +138,7 @@ int mount_pseudo_filesystems(const struct rootfs *rfs)
 	return populate_dev(rfs);
 }
 
-int detach_old_root(const struct rootfs *rfs)
+int detach_old_root(struct rootfs *rfs)
 {
 	/* MNT_DETACH: the old root is busy (we came from it); a lazy unmount
 	 * takes it out of our namespace now. */
@@ -146,5 +146,14 @@ int detach_old_root(const struct rootfs *rfs)
 		return setup_fail("unmount old root %s", rfs->old_root);
 	if (rmdir(rfs->old_root) == -1)
 		return setup_fail("rmdir %s", rfs->old_root);
+	rfs->old_root[0] = '\0';
 	return 0;
+}
+
+void abandon_old_root(struct rootfs *rfs)
+{
+	if (rfs->old_root[0] == '\0')
+		return;
+	umount2(rfs->old_root, MNT_DETACH);
+	rmdir(rfs->old_root);
 }

@@ -28,6 +28,11 @@ int enter_rootfs(struct rootfs *rfs, int quiet);
 int mount_pseudo_filesystems(const struct rootfs *rfs);
 
 /* `umount -l OLD_ROOT; rmdir OLD_ROOT`: after this no host path is reachable. */
-int detach_old_root(const struct rootfs *rfs);
+int detach_old_root(struct rootfs *rfs);
+
+/* After a failed step: take the old root away and remove its directory, so
+ * that nothing of ours stays in the root filesystem on the host. Best effort,
+ * quiet; does nothing before pivot_root or after detach_old_root(). */
+void abandon_old_root(struct rootfs *rfs);
 
 #endif

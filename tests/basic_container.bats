@@ -1,0 +1,297 @@
+#!/usr/bin/env bats
+# Step 4 without a bridge: what the container sees of itself, its limits, its
+# exit statuses and its errors. The network tests are in container_network.bats.
+# The in-container checks ask our static probe (tests/probe), not busybox.
+# shellcheck disable=SC2030,SC2031  # runtime_pid lives in each test's own subshell
+
+load helpers
+
+setup_file() {
+	require_root
+	RUNTIME="$TOP/basic_container/bin/basic_container"
+	# A rootfs a plain user may enter too (its parents must be searchable).
+	ROOTFS_DIR=$(mktemp -d /tmp/basic_container_test.XXXXXX)
+	chmod 755 "$ROOTFS_DIR"
+	"$TOP/basic_container/make_rootfs.sh" "$ROOTFS_DIR/rootfs" >/dev/null
+	cp "$TOP/tests/probe/probe" "$ROOTFS_DIR/rootfs/probe"
+	export RUNTIME ROOTFS_DIR
+}
+
+teardown_file() {
+	if [ -n "${ROOTFS_DIR:-}" ]; then
+		rm -rf "$ROOTFS_DIR"
+	fi
+}
+
+setup() {
+	require_root
+}
+
+teardown() {
+	kill_background
+}
+
+# Run the container quietly in the test rootfs: output is CMD's own.
+container() {
+	"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" "$@"
+}
+
+@test "the container sees itself as PID 1 with parent PID 0" {
+	run container none /probe ids
+	assert_success
+	assert_output --regexp '^pid=1 ppid=0 '
+}
+
+@test "the seed's messages tell the story in order" {
+	run "$RUNTIME" -r "$ROOTFS_DIR/rootfs" none /probe exit 0
+	assert_success
+	assert_line --index 0 "[In main namespace] starting..."
+	assert_line --index 1 --regexp '^\[In main namespace\] basic_container: PID of child created by clone\(\) is [0-9]+$'
+	assert_line --index 2 "[In child namespace] childFunc(): PID  = 1"
+	assert_line --index 3 "[In child namespace] childFunc(): PPID = 0"
+	assert_line --index 4 "[In child namespace] uts.nodename in child:  inside_container"
+	assert_line --index 5 "pivot setup ok"
+	assert_line --index 6 "[In main namespace] basic_container: terminating"
+}
+
+@test "ps inside lists only the container's processes" {
+	run container none /probe pids
+	assert_success
+	assert_output 1
+	run container none sh -c '/probe pids'
+	assert_equal "$(sort -n <<<"$output" | tr '\n' ' ')" "1 2 "
+	run container none ps -o pid,ppid,user,args
+	assert_line --index 0 --regexp '^PID +PPID +USER +COMMAND'
+	assert_line --index 1 --regexp '^ +1 +0 +root +ps -o pid,ppid,user,args$'
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "the hostname is inside_container inside and unchanged outside" {
+	local before
+	before=$(hostname)
+	run container none /probe hostname
+	assert_success
+	assert_output inside_container
+	assert_equal "$(hostname)" "$before"
+}
+
+@test "-H names the container" {
+	run container -H web1 none hostname
+	assert_output web1
+}
+
+@test "root inside the container is the caller outside" {
+	run container none sh -c '/probe ids; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
+	assert_success
+	assert_line --index 0 --regexp ' uid=0 gid=0$'
+	assert_line --index 1 --regexp '^ +0 +0 +1$'
+	assert_line --index 2 --regexp '^ +0 +0 +1$'
+	assert_line --index 3 deny
+}
+
+@test "the mount table holds only the container's mounts and the old root is gone" {
+	run container none /probe mounts
+	assert_success
+	assert_equal "$(LC_ALL=C sort <<<"$output" | tr '\n' ' ')" \
+		"/ /dev /dev/full /dev/null /dev/pts /dev/random /dev/shm /dev/tty /dev/urandom /dev/zero /proc /sys "
+	run container none ls -a /
+	refute_output --partial .old_root
+	run ls -a "$ROOTFS_DIR/rootfs"
+	refute_output --partial .old_root
+}
+
+@test "/sys is read-only inside" {
+	run container none sh -c 'echo x > /sys/kernel/uevent_helper'
+	assert_failure
+	assert_output --partial "Read-only file system"
+}
+
+@test "/dev holds exactly null zero full random urandom tty, pts, ptmx and shm" {
+	run container none /probe devices
+	assert_success
+	assert_equal "$(LC_ALL=C sort <<<"$output" | tr '\n' ,)" \
+		"fd l,full c,null c,ptmx l,pts d,random c,shm d,stderr l,stdin l,stdout l,tty c,urandom c,zero c,"
+	run container none sh -c 'echo gone > /dev/null && cat /dev/null && echo the devices work'
+	assert_output "the devices work"
+}
+
+@test "a new IPC namespace: the host's System V objects are not visible" {
+	local id
+	id=$(ipcmk -Q | grep -Eo '[0-9]+$')
+	run container none cat /proc/sysvipc/msg
+	ipcrm -q "$id"
+	assert_success
+	assert_equal "${#lines[@]}" 1   # the header line only
+}
+
+@test "the container exits with its command's status" {
+	run container none /probe exit 0
+	assert_success
+	run container none /probe exit 3
+	assert_failure 3
+}
+
+@test "a command that cannot be executed gives 126" {
+	run container none /etc
+	assert_failure 126
+	assert_output "basic_container: cannot run '/etc': Permission denied"
+}
+
+@test "a command that is not found gives 127" {
+	run container none /no/such/command
+	assert_failure 127
+	assert_output --partial "cannot run '/no/such/command': No such file or directory"
+}
+
+# Start the container in the background, output to $out; wait (bounded) until
+# the probe inside says it is ready.
+start_waiting_container() {
+	out="$BATS_TEST_TMPDIR/out"
+	"$RUNTIME" -r "$ROOTFS_DIR/rootfs" none /probe wait-signal >"$out" 2>&1 3>&- &
+	runtime_pid=$!
+	for _ in $(seq 1 100); do
+		grep -q '^ready$' "$out" && return 0
+		sleep 0.05
+	done
+	echo "the container never got ready" >&2
+	return 1
+}
+
+# The runtime's exit status into $status.
+wait_runtime() {
+	status=0
+	wait "$runtime_pid" || status=$?
+	runtime_pid=
+}
+
+kill_background() {
+	if [ -n "${runtime_pid:-}" ]; then
+		kill -KILL "$runtime_pid" 2>/dev/null || true
+		wait "$runtime_pid" 2>/dev/null || true
+	fi
+}
+
+@test "a container killed by signal N gives 128+N" {
+	local pid1
+	start_waiting_container
+	pid1=$(sed -n 's/.*PID of child created by clone() is \([0-9]*\)$/\1/p' "$out")
+	kill -KILL "$pid1"
+	wait_runtime
+	assert_equal "$status" 137
+}
+
+@test "SIGTERM, SIGINT and SIGHUP sent to the runtime reach the container's PID 1" {
+	local sig
+	for sig in TERM INT HUP; do
+		start_waiting_container
+		kill -"$sig" "$runtime_pid"
+		wait_runtime
+		assert_equal "$status" "$((128 + $(kill -l "$sig")))"
+		run grep -c "^caught SIG$sig$" "$out"
+		assert_output 1
+	done
+}
+
+@test "when the runtime is killed the container dies with it" {
+	local pid1
+	start_waiting_container
+	pid1=$(sed -n 's/.*PID of child created by clone() is \([0-9]*\)$/\1/p' "$out")
+	kill -KILL "$runtime_pid"
+	wait "$runtime_pid" || true
+	runtime_pid=
+	for _ in $(seq 1 100); do
+		[ -e "/proc/$pid1" ] || break
+		sleep 0.02
+	done
+	[ ! -e "/proc/$pid1" ]
+}
+
+@test "-m 5M kills a memory hog inside with 137 and says so" {
+	run container -m 5M none /probe memhog 50
+	assert_failure 137
+	assert_output --partial "Allocated 2 MB"
+	refute_output --partial "Allocated 10 MB"
+	assert_output --partial "basic_container: the container was killed by the OOM killer (memory limit 5M)"
+	assert_no_cgroup_left
+}
+
+@test "-p 5 lets the container run at most 5 processes" {
+	run container -p 5 none sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 1 & done 2>&1; wait'
+	assert_output --partial "can't fork"
+	assert_no_cgroup_left
+}
+
+@test "the container's cgroup is its / in its own cgroup namespace" {
+	run container -m 64M none cat /proc/self/cgroup
+	assert_success
+	assert_line --regexp '^[0-9]+:memory:/$'
+	assert_no_cgroup_left
+}
+
+# No basic_container-* cgroup is left in any hierarchy.
+assert_no_cgroup_left() {
+	run find /sys/fs/cgroup -maxdepth 6 -type d -name 'basic_container-*'
+	assert_output ""
+}
+
+@test "a failed setup step is reported by the parent and leaves nothing behind" {
+	local bad="$ROOTFS_DIR/bad"
+	mkdir -p "$bad"
+	cp -a "$ROOTFS_DIR/rootfs/." "$bad/"
+	rmdir "$bad/proc"
+	touch "$bad/proc"
+	run "$RUNTIME" -q -r "$bad" -m 16M none /probe ids
+	rm -rf "$bad/proc"
+	assert_failure 125
+	assert_output "basic_container: container setup failed: mount proc on /proc: Not a directory"
+	run ls -a "$bad"
+	refute_output --partial .old_root
+	assert_no_cgroup_left
+}
+
+@test "bad input gives one clear line and 125" {
+	local -a cases=(
+		"-x none true|basic_container: unknown option -x (see -h)"
+		"-m|basic_container: option -m needs an argument (see -h)"
+		"none|basic_container: usage: basic_container [options] IP|none CMD [ARG...] (see -h)"
+		"10.240.0.300 true|basic_container: invalid IP address '10.240.0.300' (e.g. 10.240.0.2, or none)"
+		"-r /nonexistent none true|basic_container: rootfs /nonexistent not found (make rootfs builds one): No such file or directory"
+		"-m 5Q none true|basic_container: invalid memory limit '5Q' (e.g. 64M)"
+		"-c x none true|basic_container: invalid CPU limit 'x' (e.g. 0.5)"
+		"-p 0 none true|basic_container: invalid process limit '0': not in 1..4194304"
+	)
+	local c args
+	for c in "${cases[@]}"; do
+		read -ra args <<<"${c%%|*}"
+		run "$RUNTIME" "${args[@]}"
+		assert_failure 125
+		assert_output "${c#*|}"
+	done
+	run "$RUNTIME"
+	assert_failure 125
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "-h prints the usage on stdout and exits 0" {
+	run "$RUNTIME" -h
+	assert_success
+	assert_line --index 0 "Usage: basic_container [options] IP|none CMD [ARG...]"
+}
+
+@test "a plain user runs a rootless container with IP none" {
+	require_userns
+	local own="$ROOTFS_DIR/own"
+	cp -a "$ROOTFS_DIR/rootfs" "$own"
+	chown -R 65534:65534 "$own"
+	run as_nobody "$RUNTIME" -q -r "$own" none sh -c '/probe ids; cat /proc/self/uid_map; /probe hostname'
+	assert_success
+	assert_line --index 0 --regexp '^pid=1 ppid=0 uid=0 gid=0$'
+	assert_line --index 1 --regexp '^ +0 +65534 +1$'
+	assert_line --index 2 inside_container
+}
+
+@test "a plain user is told in one line that host networking needs root" {
+	run as_nobody "$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" 10.240.0.2 true
+	assert_failure 125
+	assert_output "basic_container: host networking needs root (run with sudo, or use IP none)"
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env bats
+# Step 4's network: a veth pair on the cni0 bridge, the container's address
+# and route, pings and nc between host and containers, and NAT to a fake
+# upstream. Every test runs inside a throwaway network namespace, never in the
+# machine's own: `make test` runs the bats files under `unshare -n`; by hand,
+# run `sudo unshare -n bats tests/container_network.bats`.
+# shellcheck disable=SC2030,SC2031  # pids live in each test's own subshell
+
+load helpers
+
+setup_file() {
+	require_root
+	if [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
+		skip "runs only in a throwaway network namespace: sudo unshare -n bats $BATS_TEST_FILENAME"
+	fi
+	ip link set lo up
+	"$TOP/setup_bridge.sh" >/dev/null
+	RUNTIME="$TOP/basic_container/bin/basic_container"
+	ROOTFS_DIR=$(mktemp -d /tmp/container_network_test.XXXXXX)
+	"$TOP/basic_container/make_rootfs.sh" "$ROOTFS_DIR/rootfs" >/dev/null
+	cp "$TOP/tests/probe/probe" "$ROOTFS_DIR/rootfs/probe"
+	export RUNTIME ROOTFS_DIR
+}
+
+teardown_file() {
+	if [ -n "${ROOTFS_DIR:-}" ]; then
+		rm -rf "$ROOTFS_DIR"
+		"$TOP/setup_bridge.sh" --down >/dev/null
+	fi
+}
+
+setup() {
+	require_root
+	pids=()
+}
+
+teardown() {
+	local pid
+	for pid in "${pids[@]}"; do
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
+container() {
+	"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" "$@"
+}
+
+# Start a container at IP that waits for a signal; wait (bounded) until it is
+# ready. Its output goes to $BATS_TEST_TMPDIR/IP.
+start_container() {
+	local ip=$1 out="$BATS_TEST_TMPDIR/$1"
+	container "$ip" /probe wait-signal >"$out" 2>&1 3>&- &
+	pids+=("$!")
+	for _ in $(seq 1 100); do
+		grep -q '^ready$' "$out" && return 0
+		sleep 0.05
+	done
+	echo "container $ip never got ready: $(cat "$out")" >&2
+	return 1
+}
+
+# Host ends of veth pairs on cni0, one a line.
+bridge_ports() {
+	ip -o link show master cni0 | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'
+}
+
+# Wait (bounded) until no veth hangs on the bridge: the kernel tears a
+# container's network namespace down 100-200 ms after it exits.
+wait_for_no_ports() {
+	for _ in $(seq 1 100); do
+		[ -z "$(bridge_ports)" ] && return 0
+		sleep 0.05
+	done
+	echo "ports left on cni0: $(bridge_ports)" >&2
+	return 1
+}
+
+@test "the container has its address, lo is up and the default route points at the bridge" {
+	run container 10.240.0.2 /probe links
+	assert_success
+	assert_line "lo up 127.0.0.1/8"
+	assert_line "eth0 up 10.240.0.2/24"
+	run container 10.240.0.2 /probe gateway
+	assert_output 10.240.0.1
+}
+
+@test "the host end is a veth with a unique name on cni0; no fixed name appears on the host" {
+	start_container 10.240.0.2
+	run bridge_ports
+	assert_output --regexp '^veth[0-9a-f]{6}$'
+	run ip -o link show
+	refute_output --partial eth0
+	refute_output --partial veth1
+}
+
+@test "the host pings the container" {
+	start_container 10.240.0.2
+	run ping -c 1 -W 2 10.240.0.2
+	assert_success
+	assert_output --partial "1 received"
+}
+
+@test "the container pings the host's bridge" {
+	run container 10.240.0.2 ping -c 1 -W 2 10.240.0.1
+	assert_success
+	assert_output --partial "1 packets received"
+}
+
+@test "two containers ping each other and talk over nc" {
+	local out="$BATS_TEST_TMPDIR/listener"
+	container 10.240.0.2 nc -l -p 7000 >"$out" 2>&1 3>&- &
+	pids+=("$!")
+	run container 10.240.0.3 sh -c '
+		ping -c 1 -W 2 10.240.0.2 >/dev/null || exit 1
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			echo "hello from 10.240.0.3" | nc 10.240.0.2 7000 2>/dev/null && exit 0
+			sleep 0.2
+		done
+		exit 1'
+	assert_success
+	wait "${pids[0]}"
+	run cat "$out"
+	assert_output "hello from 10.240.0.3"
+}
+
+@test "a container's veth goes away with its network namespace" {
+	run container 10.240.0.2 true
+	assert_success
+	wait_for_no_ports
+}
+
+@test "20 containers started at once get distinct veths and all answer ping" {
+	local i ip
+	for i in $(seq 10 29); do
+		container "10.240.0.$i" /probe wait-signal >"$BATS_TEST_TMPDIR/$i" 2>&1 3>&- &
+		pids+=("$!")
+	done
+	for i in $(seq 10 29); do
+		for _ in $(seq 1 200); do
+			grep -q '^ready$' "$BATS_TEST_TMPDIR/$i" && break
+			sleep 0.05
+		done
+		run cat "$BATS_TEST_TMPDIR/$i"
+		assert_output ready
+	done
+	run bridge_ports
+	assert_equal "$(sort -u <<<"$output" | grep -c '^veth')" 20
+	for i in $(seq 10 29); do
+		ip=10.240.0.$i
+		run ping -c 1 -W 2 "$ip"
+		assert_success
+	done
+	kill -TERM "${pids[@]}"
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || true
+	done
+	pids=()
+	wait_for_no_ports
+}
+
+@test "an address outside the bridge's subnet is refused" {
+	run container 10.250.0.2 true
+	assert_failure 125
+	assert_output "basic_container: 10.250.0.2 is not in cni0's subnet 10.240.0.1/24"
+}
+
+@test "the bridge's own, network and broadcast addresses are refused" {
+	run container 10.240.0.1 true
+	assert_failure 125
+	assert_output "basic_container: 10.240.0.1 is the bridge cni0's own address"
+	run container 10.240.0.255 true
+	assert_failure 125
+	assert_output "basic_container: 10.240.0.255 is the network or broadcast address of 10.240.0.1/24"
+}
+
+@test "a missing bridge is named, with the script that makes it" {
+	run container -b cni9 10.240.0.2 true
+	assert_failure 125
+	assert_output "basic_container: bridge cni9 not found (run setup_bridge.sh)"
+}
