@@ -222,10 +222,8 @@ static void report_setup_failure(const struct container *c)
 	_exit(EXIT_CANCELED);
 }
 
-/* Block until the parent has written our uid/gid maps and plugged in our
- * network. Until the maps exist we are "nobody" in our own user namespace,
- * and execve() would drop the capabilities we need to mount and configure
- * (user_namespaces(7)). End of file means the parent died: give up. */
+/* Block until the parent says the next step is ready: one byte. End of file
+ * means the parent died: give up. */
 static int wait_for_parent(const struct container *c)
 {
 	char go;
@@ -270,8 +268,27 @@ static int configure_network(const struct container *c)
 	return ret;
 }
 
+static int enter_filesystem(struct container *c)
+{
+	if (make_mounts_private() == -1 || enter_rootfs(&c->rootfs, c->opt.quiet) == -1)
+		return -1;
+	if (mount_pseudo_filesystems(&c->rootfs) == -1 || detach_old_root(&c->rootfs) == -1) {
+		abandon_old_root(&c->rootfs);
+		return -1;
+	}
+	return 0;
+}
+
+/* The child waits for its parent twice. First until the parent has written
+ * our uid/gid maps (and put us in our cgroup): until then we are "nobody" in
+ * our own user namespace, may create no file, and execve() would drop the
+ * capabilities we need (user_namespaces(7)). Then, after our mounts, until
+ * the parent has plugged our veth in: the two run side by side, since
+ * creating a veth pair is the slowest step of all. */
 static int setup_container(struct container *c)
 {
+	if (wait_for_parent(c) == -1)
+		return -1;
 	/* A cgroup namespace is rooted at the cgroup its creator is in when it
 	 * is made. The parent has moved us into our cgroup by now, so making it
 	 * here (not in clone()) makes our own cgroup the container's "/". */
@@ -279,14 +296,10 @@ static int setup_container(struct container *c)
 		return setup_fail("unshare(CLONE_NEWCGROUP)");
 	say(&c->opt, "[In child namespace] childFunc(): PID  = %ld\n", (long)getpid());
 	say(&c->opt, "[In child namespace] childFunc(): PPID = %ld\n", (long)getppid());
-	if (set_hostname(c) == -1 || configure_network(c) == -1)
+	if (set_hostname(c) == -1 || enter_filesystem(c) == -1)
 		return -1;
-	if (make_mounts_private() == -1 || enter_rootfs(&c->rootfs, c->opt.quiet) == -1)
+	if (wait_for_parent(c) == -1 || configure_network(c) == -1)
 		return -1;
-	if (mount_pseudo_filesystems(&c->rootfs) == -1 || detach_old_root(&c->rootfs) == -1) {
-		abandon_old_root(&c->rootfs);
-		return -1;
-	}
 	return 0;
 }
 
@@ -299,7 +312,7 @@ static int container_main(void *arg)
 	 * the whole PID namespace. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		errExitChild("prctl(PR_SET_PDEATHSIG)");
-	if (wait_for_parent(c) == -1 || setup_container(c) == -1)
+	if (setup_container(c) == -1)
 		report_setup_failure(c);
 	/* sync[1] is close-on-exec: the parent reads end of file once we exec. */
 	exec_command(c->opt.command);
@@ -434,15 +447,20 @@ static void take_terminal_back(void)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
-/* Let the child go, then hear how its setup went: end of file means it
- * reached exec; a message means a step failed. */
+/* Let the child go on to its next step (see setup_container()). */
 static void release_child(struct container *c)
+{
+	if (send(c->sync[0], "g", 1, MSG_NOSIGNAL) != 1)
+		abandon(c, "release the container: %s", strerror(errno));
+}
+
+/* Hear how the child's setup went: end of file means it reached exec; a
+ * message means a step failed. */
+static void wait_for_setup(struct container *c)
 {
 	char msg[600];
 	ssize_t n;
 
-	if (send(c->sync[0], "g", 1, MSG_NOSIGNAL) != 1)
-		abandon(c, "release the container: %s", strerror(errno));
 	do
 		n = recv(c->sync[0], msg, sizeof(msg) - 1, 0);
 	while (n == -1 && errno == EINTR);
@@ -499,7 +517,7 @@ static void remove_cgroup(struct container *c)
 
 int main(int argc, char *argv[])
 {
-	struct container c = { .pid = -1 };
+	struct container c = { .pid = -1, .nl.fd = -1 };
 	int status, has_terminal;
 
 	parse_options(argc, argv, &c.opt);
@@ -512,12 +530,14 @@ int main(int argc, char *argv[])
 	forward_signals();
 	start_child(&c);
 	write_id_maps(&c);
-	if (c.opt.networked)
-		attach_veth(&c);
 	if (c.has_cgroup)
 		add_to_cgroup(&c);
 	has_terminal = give_terminal(&c);
-	release_child(&c);
+	release_child(&c);              /* to mount its filesystems */
+	if (c.opt.networked)
+		attach_veth(&c);
+	release_child(&c);              /* to configure its network */
+	wait_for_setup(&c);
 	status = wait_for_container(&c);
 	if (has_terminal)
 		take_terminal_back();

@@ -1,143 +1,202 @@
-/* netlink.c: rtnetlink requests through libmnl; see netlink.h. */
+/* netlink.c: rtnetlink requests; see netlink.h. */
 #include "netlink.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libmnl/libmnl.h>
 #include <linux/if_link.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "setup_error.h"
 
-/* Room for any request we send and any answer we read: MNL_SOCKET_BUFFER_SIZE
- * is a page, at least 8 KiB. */
-#define NL_BUFSIZE MNL_SOCKET_BUFFER_SIZE
+/* Room for any request we send and any answer we read. */
+#define NL_BUFSIZE 8192
+
+/* ---- building a message ---- */
+
+/* A request: the netlink header, then everything else, in one buffer. */
+struct request {
+	union {
+		struct nlmsghdr hdr;
+		char buf[1024];
+	};
+};
+
+/* Append len zeroed bytes (padded to NLMSG_ALIGNTO) and return them. */
+static void *put(struct nlmsghdr *nlh, size_t len)
+{
+	void *p = (char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len);
+
+	memset(p, 0, NLMSG_ALIGN(len));
+	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLMSG_ALIGN(len);
+	return p;
+}
+
+/* Append the attribute TYPE with len bytes of data. */
+static void put_attr(struct nlmsghdr *nlh, unsigned short type, const void *data, size_t len)
+{
+	struct nlattr *attr = put(nlh, NLA_HDRLEN + len);
+
+	attr->nla_type = type;
+	attr->nla_len = (unsigned short)(NLA_HDRLEN + len);
+	memcpy((char *)attr + NLA_HDRLEN, data, len);
+}
+
+static void put_attr_str(struct nlmsghdr *nlh, unsigned short type, const char *s)
+{
+	put_attr(nlh, type, s, strlen(s) + 1);
+}
+
+static void put_attr_u32(struct nlmsghdr *nlh, unsigned short type, uint32_t v)
+{
+	put_attr(nlh, type, &v, sizeof(v));
+}
+
+/* Open a nested attribute: what follows, until end_nest(), is its value. */
+static struct nlattr *start_nest(struct nlmsghdr *nlh, unsigned short type)
+{
+	struct nlattr *nest = put(nlh, NLA_HDRLEN);
+
+	nest->nla_type = NLA_F_NESTED | type;
+	return nest;
+}
+
+static void end_nest(struct nlmsghdr *nlh, struct nlattr *nest)
+{
+	nest->nla_len = (unsigned short)((char *)nlh + nlh->nlmsg_len - (char *)nest);
+}
+
+/* Start a request of the given type with its family header of hdrlen bytes. */
+static void *new_request(struct netlink *nl, struct request *req, int type, int flags,
+			 size_t hdrlen)
+{
+	req->hdr = (struct nlmsghdr){
+		.nlmsg_len = NLMSG_HDRLEN,
+		.nlmsg_type = (unsigned short)type,
+		.nlmsg_flags = (unsigned short)(NLM_F_REQUEST | NLM_F_ACK | flags),
+		.nlmsg_seq = ++nl->seq,
+	};
+	return put(&req->hdr, hdrlen);
+}
+
+/* ---- talking to the kernel ---- */
 
 int netlink_open(struct netlink *nl)
 {
-	nl->sock = mnl_socket_open(NETLINK_ROUTE);
-	if (nl->sock == NULL)
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl->fd == -1)
 		return setup_fail("socket(AF_NETLINK, NETLINK_ROUTE)");
-	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) == -1) {
-		setup_fail("bind netlink socket");
-		mnl_socket_close(nl->sock);
-		nl->sock = NULL;
-		return -1;
-	}
-	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = (unsigned int)time(NULL);
 	return 0;
 }
 
 void netlink_close(struct netlink *nl)
 {
-	if (nl->sock != NULL)
-		mnl_socket_close(nl->sock);
-	nl->sock = NULL;
+	if (nl->fd >= 0)
+		close(nl->fd);
+	nl->fd = -1;
 }
 
-/* Start a request of the given type in buf. */
-static struct nlmsghdr *new_request(struct netlink *nl, char *buf, int type, int flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+/* Called for each answer that is not an acknowledgement. */
+typedef void answer_fn(const struct nlmsghdr *nlh, void *data);
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = ++nl->seq;
-	return nlh;
-}
-
-/* Send a request and read answers until the kernel's acknowledgement or the
- * end of a dump, handing each answer to cb. Returns 0, or -1 with errno set
- * from the kernel's error answer. */
-static int transact(struct netlink *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+/* Send a request, then read answers until the kernel's acknowledgement
+ * (NLMSG_ERROR with error 0) or the end of a dump (NLMSG_DONE), handing each
+ * other answer to cb. Returns 0, or -1 with errno set from the kernel's
+ * error answer. */
+static int transact(struct netlink *nl, struct request *req, answer_fn *cb, void *data)
 {
-	char buf[NL_BUFSIZE];
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	char buf[NL_BUFSIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *nlh;
 	ssize_t n;
-	int ret;
 
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) == -1)
+	if (sendto(nl->fd, req, req->hdr.nlmsg_len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) == -1)
 		return -1;
-	do {
-		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+	for (;;) {
+		n = recv(nl->fd, buf, sizeof(buf), 0);
 		if (n == -1)
 			return -1;
-		ret = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, nl->portid, cb, data);
-	} while (ret == MNL_CB_OK);
-	return ret == MNL_CB_ERROR ? -1 : 0;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, (size_t)n); nlh = NLMSG_NEXT(nlh, n)) {
+			if (nlh->nlmsg_seq != nl->seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *err = NLMSG_DATA(nlh);
+				if (err->error == 0)
+					return 0;
+				errno = -err->error;
+				return -1;
+			}
+			if (cb != NULL)
+				cb(nlh, data);
+		}
+	}
 }
 
-/* Send a request that answers with an acknowledgement only. */
-static int request(struct netlink *nl, struct nlmsghdr *nlh)
-{
-	nlh->nlmsg_flags |= NLM_F_ACK;
-	return transact(nl, nlh, NULL, NULL);
-}
+/* ---- the requests ---- */
 
 /* An answer to RTM_GETLINK: remember the index. */
-static int link_index_cb(const struct nlmsghdr *nlh, void *data)
+static void link_index_answer(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	const struct ifinfomsg *ifm = NLMSG_DATA(nlh);
 
 	*(int *)data = ifm->ifi_index;
-	return MNL_CB_OK;
 }
 
 /* `ip link show NAME`: the index of a link, or -1 with errno ENODEV. */
 static int link_index(struct netlink *nl, const char *name)
 {
-	char buf[NL_BUFSIZE];
-	/* NLM_F_ACK: the kernel answers, then acknowledges, which ends the read. */
-	struct nlmsghdr *nlh = new_request(nl, buf, RTM_GETLINK, NLM_F_ACK);
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	struct request req;
+	struct ifinfomsg *ifm = new_request(nl, &req, RTM_GETLINK, 0, sizeof(*ifm));
 	int index = -1;
 
 	ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (transact(nl, nlh, link_index_cb, &index) == -1)
+	put_attr_str(&req.hdr, IFLA_IFNAME, name);
+	if (transact(nl, &req, link_index_answer, &index) == -1)
 		return -1;
 	return index;
 }
 
 /* An answer to an RTM_GETADDR dump: keep the first IPv4 address of the link
  * in data (a struct bridge whose index is set). */
-static int bridge_addr_cb(const struct nlmsghdr *nlh, void *data)
+static void bridge_addr_answer(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct ifaddrmsg *ifa = NLMSG_DATA(nlh);
 	struct bridge *br = data;
-	const struct nlattr *attr;
+	const struct rtattr *rta = IFA_RTA(ifa);
+	unsigned int len = IFA_PAYLOAD(nlh);
 
 	if ((int)ifa->ifa_index != br->index || br->prefixlen >= 0)
-		return MNL_CB_OK;
-	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
-		if (mnl_attr_get_type(attr) == IFA_LOCAL &&
-		    mnl_attr_get_payload_len(attr) == sizeof(struct in_addr)) {
-			memcpy(&br->addr, mnl_attr_get_payload(attr), sizeof(br->addr));
+		return;
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFA_LOCAL && RTA_PAYLOAD(rta) == sizeof(struct in_addr)) {
+			memcpy(&br->addr, RTA_DATA(rta), sizeof(br->addr));
 			br->prefixlen = ifa->ifa_prefixlen;
 		}
 	}
-	return MNL_CB_OK;
 }
 
 int find_bridge(struct netlink *nl, const char *name, struct bridge *br)
 {
-	char buf[NL_BUFSIZE];
-	struct nlmsghdr *nlh;
+	struct request req;
 	struct ifaddrmsg *ifa;
 
 	br->index = link_index(nl, name);
 	if (br->index == -1)
 		return setup_fail("find link %s (ip link show %s)", name, name);
-	nlh = new_request(nl, buf, RTM_GETADDR, NLM_F_DUMP);
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa = new_request(nl, &req, RTM_GETADDR, NLM_F_DUMP, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	br->prefixlen = -1;
-	if (transact(nl, nlh, bridge_addr_cb, br) == -1)
+	if (transact(nl, &req, bridge_addr_answer, br) == -1)
 		return setup_fail("list addresses (ip -4 addr show dev %s)", name);
 	if (br->prefixlen < 0) {
 		errno = EADDRNOTAVAIL;
@@ -149,31 +208,30 @@ int find_bridge(struct netlink *nl, const char *name, struct bridge *br)
 int create_veth_pair(struct netlink *nl, const char *host_name, int bridge_index,
 		     const char *peer_name, pid_t pid)
 {
-	char buf[NL_BUFSIZE];
-	struct nlmsghdr *nlh = new_request(nl, buf, RTM_NEWLINK,
-					   NLM_F_CREATE | NLM_F_EXCL);
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	struct request req;
+	struct ifinfomsg *ifm = new_request(nl, &req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+					    sizeof(*ifm));
 	struct nlattr *linkinfo, *data, *peer;
 	struct ifinfomsg *peer_ifm;
 
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, host_name);
-	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)bridge_index);
-	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	put_attr_str(&req.hdr, IFLA_IFNAME, host_name);
+	put_attr_u32(&req.hdr, IFLA_MASTER, (uint32_t)bridge_index);
+	linkinfo = start_nest(&req.hdr, IFLA_LINKINFO);
+	put_attr_str(&req.hdr, IFLA_INFO_KIND, "veth");
+	data = start_nest(&req.hdr, IFLA_INFO_DATA);
 	/* The peer is described by a whole ifinfomsg and its own attributes. */
-	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	peer_ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*peer_ifm));
+	peer = start_nest(&req.hdr, VETH_INFO_PEER);
+	peer_ifm = put(&req.hdr, sizeof(*peer_ifm));
 	peer_ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer_name);
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)pid);
-	mnl_attr_nest_end(nlh, peer);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, linkinfo);
-	if (request(nl, nlh) == -1)
+	put_attr_str(&req.hdr, IFLA_IFNAME, peer_name);
+	put_attr_u32(&req.hdr, IFLA_NET_NS_PID, (uint32_t)pid);
+	end_nest(&req.hdr, peer);
+	end_nest(&req.hdr, data);
+	end_nest(&req.hdr, linkinfo);
+	if (transact(nl, &req, NULL, NULL) == -1)
 		return setup_fail("create veth %s with peer %s in the netns of PID %ld "
 				  "(ip link add %s type veth peer name %s netns %ld)",
 				  host_name, peer_name, (long)pid, host_name, peer_name, (long)pid);
@@ -182,24 +240,24 @@ int create_veth_pair(struct netlink *nl, const char *host_name, int bridge_index
 
 int link_up(struct netlink *nl, const char *name)
 {
-	char buf[NL_BUFSIZE];
-	struct nlmsghdr *nlh = new_request(nl, buf, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	struct request req;
+	struct ifinfomsg *ifm = new_request(nl, &req, RTM_NEWLINK, 0, sizeof(*ifm));
 
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (request(nl, nlh) == -1)
+	put_attr_str(&req.hdr, IFLA_IFNAME, name);
+	if (transact(nl, &req, NULL, NULL) == -1)
 		return setup_fail("bring %s up (ip link set %s up)", name, name);
 	return 0;
 }
 
 int add_address(struct netlink *nl, const char *name, struct in_addr addr, int prefixlen)
 {
-	char buf[NL_BUFSIZE], text[INET_ADDRSTRLEN];
-	struct nlmsghdr *nlh = new_request(nl, buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	char text[INET_ADDRSTRLEN];
+	struct request req;
+	struct ifaddrmsg *ifa = new_request(nl, &req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
+					    sizeof(*ifa));
 	unsigned int index = if_nametoindex(name);
 
 	inet_ntop(AF_INET, &addr, text, sizeof(text));
@@ -209,18 +267,19 @@ int add_address(struct netlink *nl, const char *name, struct in_addr addr, int p
 	ifa->ifa_prefixlen = (unsigned char)prefixlen;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = index;
-	mnl_attr_put(nlh, IFA_LOCAL, sizeof(addr), &addr);
-	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
-	if (request(nl, nlh) == -1)
+	put_attr(&req.hdr, IFA_LOCAL, &addr, sizeof(addr));
+	put_attr(&req.hdr, IFA_ADDRESS, &addr, sizeof(addr));
+	if (transact(nl, &req, NULL, NULL) == -1)
 		return setup_fail("add address (ip addr add %s/%d dev %s)", text, prefixlen, name);
 	return 0;
 }
 
 int add_default_route(struct netlink *nl, struct in_addr gateway)
 {
-	char buf[NL_BUFSIZE], text[INET_ADDRSTRLEN];
-	struct nlmsghdr *nlh = new_request(nl, buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	char text[INET_ADDRSTRLEN];
+	struct request req;
+	struct rtmsg *rtm = new_request(nl, &req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
+					sizeof(*rtm));
 
 	rtm->rtm_family = AF_INET;
 	rtm->rtm_dst_len = 0;              /* default: 0.0.0.0/0 */
@@ -228,8 +287,8 @@ int add_default_route(struct netlink *nl, struct in_addr gateway)
 	rtm->rtm_protocol = RTPROT_BOOT;   /* what `ip route add` marks its routes with */
 	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
 	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put(nlh, RTA_GATEWAY, sizeof(gateway), &gateway);
-	if (request(nl, nlh) == -1) {
+	put_attr(&req.hdr, RTA_GATEWAY, &gateway, sizeof(gateway));
+	if (transact(nl, &req, NULL, NULL) == -1) {
 		inet_ntop(AF_INET, &gateway, text, sizeof(text));
 		return setup_fail("add default route (ip route add default via %s)", text);
 	}

@@ -1,10 +1,17 @@
-/* netlink.h: the container's network, spoken in rtnetlink through libmnl.
+/* netlink.h: the container's network, spoken in rtnetlink.
  *
  * This is how ip(8) itself works: it sends these same messages to the
  * kernel over an AF_NETLINK socket. Doing it ourselves is about a hundred
  * times faster than running `ip` once per step, needs no `ip` binary inside
  * the root filesystem, and leaves no shell command to inject into. Each
  * function names the `ip` command it replaces.
+ *
+ * A message is a struct nlmsghdr, a fixed header for its family (ifinfomsg,
+ * ifaddrmsg, rtmsg), then attributes: type-length-value records, nested for
+ * structured values (rtnetlink(7), netlink(7)). The few lines that build them
+ * are in netlink.c, in the manner of libmnl; we keep them here rather than
+ * link libmnl so the runtime can be linked statically (Debian ships libmnl
+ * only as a shared library), which makes it start faster and smaller.
  *
  * A netlink socket talks to the network namespace it was created in: the
  * parent opens one on the host, the child opens its own inside the container.
@@ -17,12 +24,9 @@
 #include <netinet/in.h>
 #include <sys/types.h>
 
-struct mnl_socket;
-
 struct netlink {
-	struct mnl_socket *sock;
-	unsigned int portid;
-	unsigned int seq;
+	int fd;                 /* an AF_NETLINK, NETLINK_ROUTE socket */
+	unsigned int seq;       /* sequence number of the last request */
 };
 
 /* A bridge on the host and its IPv4 address, e.g. cni0 10.240.0.1/24. */
