@@ -18,17 +18,23 @@ all:
 
 test: all
 	$(MAKE) --no-print-directory -C tests/unit
+	$(MAKE) --no-print-directory -C tests/probe
 	tests/run.sh
 
-rootfs: rootfs/bin/busybox
+# The busybox tree, plus step 3's greedy cgroup_demo (static) to limit inside.
+rootfs: rootfs/bin/cgroup_demo
 
 rootfs/bin/busybox:
 	basic_container/make_rootfs.sh rootfs
+
+rootfs/bin/cgroup_demo: rootfs/bin/busybox all
+	cp cgroup/bin/cgroup_demo $@
 
 demo: deps all rootfs
 	tests/demo.sh $(if $(STEP),--step)
 
 bench: all rootfs
+	$(MAKE) --no-print-directory -C tests/bench
 	tests/bench.sh
 
 deps:
@@ -46,6 +52,8 @@ deps:
 clean:
 	@for s in $(STEPS); do $(MAKE) --no-print-directory -C $$s clean || exit 1; done
 	$(MAKE) --no-print-directory -C tests/unit clean
+	$(MAKE) --no-print-directory -C tests/probe clean
+	$(MAKE) --no-print-directory -C tests/bench clean
 	rm -rf rootfs
 
 .PHONY: all test rootfs demo bench deps clean

@@ -15,9 +15,14 @@ require_root() {
 	fi
 }
 
-# Skip unless the kernel lets an unprivileged user make a user namespace.
+# Skip unless the kernel lets an unprivileged user make a user namespace
+# (root always may; ask as nobody).
 require_userns() {
-	if ! unshare -U true 2>/dev/null; then
+	local -a as_user=()
+	if [ "$(id -u)" -eq 0 ]; then
+		as_user=(as_nobody)
+	fi
+	if ! "${as_user[@]}" unshare -U true 2>/dev/null; then
 		skip "unprivileged user namespaces are disabled here"
 	fi
 }

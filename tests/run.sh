@@ -13,19 +13,18 @@ skipped=0
 
 # Check prints "100%: Checks: N, Failures: F, Errors: E".
 run_unit_test() {
-	local test=$1 out summary checks failures errors
+	local test=$1 out
+	local summary='Checks: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+)'
 
 	out=$("$test" 2>&1) || true
 	printf '%s\n' "$out"
-	summary=$(grep -Eo 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' <<<"$out" | tail -n 1)
-	if [ -z "$summary" ]; then
+	if [[ ! $out =~ $summary ]]; then
 		echo "run.sh: $test printed no Check summary" >&2
 		failed=$((failed + 1))
 		return 0
 	fi
-	read -r checks failures errors < <(tr -cs '0-9' ' ' <<<"$summary")
-	passed=$((passed + checks - failures - errors))
-	failed=$((failed + failures + errors))
+	passed=$((passed + BASH_REMATCH[1] - BASH_REMATCH[2] - BASH_REMATCH[3]))
+	failed=$((failed + BASH_REMATCH[2] + BASH_REMATCH[3]))
 }
 
 # bats --tap: "ok N name", "ok N name # skip reason", "not ok N name".
