@@ -311,9 +311,11 @@ gone"
 @test "without setup_forwarding.sh a container cannot reach the upstream" {
 	run in_sandbox "$HOSTS"'
 		wait_for 20 reachable c1 10.240.0.1 && echo "gateway: yes"
+		reachable c1 10.240.0.3 && echo "peer: yes"
 		reachable c1 "$UPSTREAM_IP" || echo "upstream: no"'
 	assert_success
 	assert_output "gateway: yes
+peer: yes
 upstream: no"
 }
 
@@ -321,9 +323,11 @@ upstream: no"
 	run in_sandbox "$HOSTS"'
 		echo 1 >/proc/sys/net/ipv4/ip_forward
 		wait_for 20 reachable c1 198.51.100.2 && echo "host uplink: yes"
+		reachable c1 10.240.0.3 && echo "peer: yes"
 		reachable c1 "$UPSTREAM_IP" || echo "upstream: no"'
 	assert_success
 	assert_output "host uplink: yes
+peer: yes
 upstream: no"
 }
 
@@ -361,12 +365,14 @@ upstream: no"
 	run in_sandbox "$HOSTS"'
 		echo 1 >/proc/sys/net/ipv4/ip_forward
 		iptables -t nat -A POSTROUTING -s 10.240.0.0/24 -j MASQUERADE
+		wait_for 20 reachable c1 "$UPSTREAM_IP" && echo "upstream: yes"
 		nc_listen c2 7000 "$OUT/nc"
 		nc_send c1 10.240.0.3 7000 "hello from c1"
 		wait "$SPAWNED"
 		grep "^Connection" "$OUT/nc"'
 	assert_success
-	assert_output --regexp "^Connection received on 10\.240\.0\.1 [0-9]+$"
+	assert_line --index 0 "upstream: yes"
+	assert_line --index 1 --regexp "^Connection received on 10\.240\.0\.1 [0-9]+$"
 }
 
 @test "a Docker-style DROP policy blocks the containers, even from each other" {
