@@ -42,6 +42,8 @@ teardown() {
 	done
 }
 
+# Run a container quietly in the test rootfs. (In the background, start
+# "$RUNTIME" itself, so that $! is the runtime and not a subshell.)
 container() {
 	"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" "$@"
 }
@@ -50,7 +52,7 @@ container() {
 # ready. Its output goes to $BATS_TEST_TMPDIR/IP.
 start_container() {
 	local ip=$1 out="$BATS_TEST_TMPDIR/$1"
-	container "$ip" /probe wait-signal >"$out" 2>&1 3>&- &
+	"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" "$ip" /probe wait-signal >"$out" 2>&1 3>&- &
 	pids+=("$!")
 	for _ in $(seq 1 100); do
 		grep -q '^ready$' "$out" && return 0
@@ -109,7 +111,7 @@ wait_for_no_ports() {
 
 @test "two containers ping each other and talk over nc" {
 	local out="$BATS_TEST_TMPDIR/listener"
-	container 10.240.0.2 nc -l -p 7000 >"$out" 2>&1 3>&- &
+	"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" 10.240.0.2 nc -l -p 7000 >"$out" 2>&1 3>&- &
 	pids+=("$!")
 	run container 10.240.0.3 sh -c '
 		ping -c 1 -W 2 10.240.0.2 >/dev/null || exit 1
@@ -133,7 +135,8 @@ wait_for_no_ports() {
 @test "20 containers started at once get distinct veths and all answer ping" {
 	local i ip
 	for i in $(seq 10 29); do
-		container "10.240.0.$i" /probe wait-signal >"$BATS_TEST_TMPDIR/$i" 2>&1 3>&- &
+		"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" "10.240.0.$i" /probe wait-signal \
+			>"$BATS_TEST_TMPDIR/$i" 2>&1 3>&- &
 		pids+=("$!")
 	done
 	for i in $(seq 10 29); do
