@@ -66,13 +66,19 @@ is_bridge() {
 	[ -n "$(ip -o link show dev "$1" type bridge 2>/dev/null)" ]
 }
 
+# Output is captured before it is searched: `cmd | grep -q` under pipefail
+# fails when grep exits early and cmd dies of SIGPIPE.
 has_address() {
-	ip -o -4 addr show dev "$1" | grep -qF " inet $2 "
+	local addrs
+	addrs=$(ip -o -4 addr show dev "$1")
+	[[ $addrs == *" inet $2 "* ]]
 }
 
 # The administrative UP flag (a bridge without ports still reports state DOWN).
 is_up() {
-	ip -o link show dev "$1" | grep -qE '<([^>]*,)?UP[,>]'
+	local link re='<([^>]*,)?UP[,>]'
+	link=$(ip -o link show dev "$1")
+	[[ $link =~ $re ]]
 }
 
 bridge_up() {

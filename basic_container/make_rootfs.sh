@@ -65,8 +65,9 @@ check_busybox() {
 	if [ ! -x "$BUSYBOX" ]; then
 		die "no busybox at $BUSYBOX: apt-get install busybox-static"
 	fi
-	if command -v ldd >/dev/null && ldd "$BUSYBOX" >/dev/null 2>&1 &&
-		! ldd "$BUSYBOX" 2>&1 | grep -q 'statically linked'; then
+	local libs
+	if command -v ldd >/dev/null && libs=$(ldd "$BUSYBOX" 2>&1) &&
+		[[ $libs != *"statically linked"* ]]; then
 		die "$BUSYBOX is dynamically linked: apt-get install busybox-static"
 	fi
 }
@@ -94,14 +95,15 @@ relative_link() {
 # Copy busybox in and link each applet where busybox would put it
 # (`busybox --list-full`: bin/sh, sbin/ifconfig, usr/bin/nc...).
 install_busybox() {
-	local root=$1 path applet LINK
+	local root=$1 path applet list LINK
 	local -a paths
 	mkdir -p "$root/bin"
 	cp "$BUSYBOX" "$root/bin/busybox"
 	chmod 755 "$root/bin/busybox"
 	mapfile -t paths < <("$root/bin/busybox" --list-full)
+	list=$'\n'$(printf '%s\n' "${paths[@]}")$'\n'
 	for applet in $NEEDED_APPLETS; do
-		if ! printf '%s\n' "${paths[@]}" | grep -q "/$applet\$"; then
+		if [[ $list != *"/$applet"$'\n'* ]]; then
 			die "$BUSYBOX has no '$applet' applet: apt-get install busybox-static"
 		fi
 	done

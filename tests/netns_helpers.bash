@@ -164,8 +164,11 @@ fake_upstream() {
 	on upstream ip addr add "$UPSTREAM_IP/32" dev lo
 }
 
+# Captured, not piped to grep -q: under pipefail an early grep exit fails.
 is_listening() {
-	on "$1" ss -Hltn "sport = :$2" | grep -q .
+	local sockets
+	sockets=$(on "$1" ss -Hltn "sport = :$2")
+	[ -n "$sockets" ]
 }
 
 nc_listen() {
