@@ -5,6 +5,7 @@
 # machine's own: `make test` runs the bats files under `unshare -n`; by hand,
 # run `sudo unshare -n bats tests/container_network.bats`.
 # shellcheck disable=SC2030,SC2031  # pids live in each test's own subshell
+# shellcheck disable=SC2016  # the sandbox scripts expand their variables themselves
 
 load helpers
 
@@ -132,6 +133,17 @@ wait_for_no_ports() {
 	wait_for_no_ports
 }
 
+@test "a container that takes over the address of one that just exited answers at once" {
+	local round
+	for round in 1 2 3; do
+		start_container 10.240.0.2
+		run ping -c 1 -W 1 10.240.0.2
+		assert_success
+		kill -TERM "${pids[-1]}"
+		wait "${pids[-1]}" || true
+	done
+}
+
 @test "20 containers started at once get distinct veths and all answer ping" {
 	local i ip
 	for i in $(seq 10 29); do
@@ -181,4 +193,74 @@ wait_for_no_ports() {
 	run container -b cni9 10.240.0.2 true
 	assert_failure 125
 	assert_output "basic_container: bridge cni9 not found (run setup_bridge.sh)"
+}
+
+# NAT, with real containers: each test builds its own host in a nested
+# throwaway namespace (netns_helpers.bash), with a fake upstream "internet"
+# that has no route back to 10.240.0.0/24.
+nat_sandbox() {
+	in_sandbox "
+		RUNTIME='$RUNTIME' ROOTFS='$ROOTFS_DIR/rootfs'
+		$1"
+}
+
+@test "a container reaches a fake upstream through NAT; the upstream sees the host's address" {
+	load netns_helpers
+	run nat_sandbox '
+		./setup_bridge.sh >/dev/null
+		fake_upstream
+		"$RUNTIME" -q -r "$ROOTFS" 10.240.0.2 ping -c 1 -W 1 "$UPSTREAM_IP" >/dev/null &&
+			echo "before setup_forwarding.sh: reached" || echo "before setup_forwarding.sh: unreachable"
+		./setup_forwarding.sh >/dev/null
+		nc_listen upstream 8080 "$BATS_TEST_TMPDIR/upstream"
+		"$RUNTIME" -q -r "$ROOTFS" 10.240.0.2 sh -c "echo hello from the container | nc $UPSTREAM_IP 8080"
+		wait_for 30 grep -q hello "$BATS_TEST_TMPDIR/upstream"
+		cat "$BATS_TEST_TMPDIR/upstream"'
+	assert_success
+	assert_line "before setup_forwarding.sh: unreachable"
+	assert_line --regexp '^Connection received on 198\.51\.100\.2 [0-9]+$'
+	assert_line "hello from the container"
+}
+
+# reach IP LABEL, inside a nat_sandbox: one ping from a new container at 10.240.0.2.
+REACH='reach() {
+	if "$RUNTIME" -q -r "$ROOTFS" 10.240.0.2 ping -c 1 -W 2 "$1" >/dev/null; then
+		echo "$2: reached"
+	else
+		echo "$2: blocked"
+	fi
+}
+peer() {
+	"$RUNTIME" -q -r "$ROOTFS" 10.240.0.3 /probe wait-signal >/dev/null 3>&- &
+	SANDBOX_PIDS+=("$!")
+	wait_for 50 ping -c 1 -W 1 10.240.0.3 >/dev/null
+}'
+
+@test "a Docker-style FORWARD DROP policy blocks containers, even from each other" {
+	load netns_helpers
+	run nat_sandbox "$REACH"'
+		./setup_bridge.sh >/dev/null
+		fake_upstream
+		iptables -P FORWARD DROP
+		peer
+		reach 10.240.0.3 peer
+		reach "$UPSTREAM_IP" upstream'
+	assert_success
+	assert_output "peer: blocked
+upstream: blocked"
+}
+
+@test "under a Docker-style FORWARD DROP policy, setup_forwarding.sh lets containers out and to each other" {
+	load netns_helpers
+	run nat_sandbox "$REACH"'
+		./setup_bridge.sh >/dev/null
+		fake_upstream
+		iptables -P FORWARD DROP
+		./setup_forwarding.sh >/dev/null
+		peer
+		reach 10.240.0.3 peer
+		reach "$UPSTREAM_IP" upstream'
+	assert_success
+	assert_output "peer: reached
+upstream: reached"
 }
