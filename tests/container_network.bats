@@ -33,6 +33,9 @@ teardown_file() {
 setup() {
 	require_root
 	pids=()
+	# Start from an empty bridge: the last test's veths go 100-200 ms after
+	# its containers.
+	wait_for_no_ports
 }
 
 teardown() {
