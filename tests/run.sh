@@ -36,6 +36,12 @@ run_bats() {
 		runner=(unshare --net -- bash -c 'ip link set lo up && exec "$@"' sandbox bats --tap)
 	fi
 	while IFS= read -r line; do
+		case $line in
+		"# bats exit "*)
+			status=${line##*exit }
+			continue
+			;;
+		esac
 		printf '%s\n' "$line"
 		case $line in
 		"not ok "*) failed=$((failed + 1)) ;;
@@ -43,13 +49,41 @@ run_bats() {
 		"ok "*) passed=$((passed + 1)) ;;
 		esac
 	done < <("${runner[@]}" "$@"; echo "# bats exit $?")
-	status=${line##*exit }
 	if [ "$status" != 0 ] && [ "$failed" -eq 0 ]; then
 		echo "run.sh: bats failed without a failing test (exit $status)" >&2
 		failed=$((failed + 1))
 	fi
 }
 
+# What the suite could leave behind on the machine: links in its own network
+# namespace, mounts, cgroups of ours, state of setup_forwarding.sh, files in
+# /tmp, processes of ours.
+traces() {
+	ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print "link " $2 }'
+	awk '{ print "mount " $5 }' /proc/self/mountinfo
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d \
+		\( -name 'basic_container-*' -o -name 'cgroup_exec-*' -o -name 'test_cgroup*' \) \
+		-printf 'cgroup %p\n' 2>/dev/null || true
+	find /run/container-tutorial -mindepth 1 -printf 'state %p\n' 2>/dev/null || true
+	find /tmp -mindepth 1 -maxdepth 1 -printf 'file %p\n'
+	pgrep -af "^($PWD|/probe)" | sed 's/^[0-9]* /process /' || true
+}
+
+# One more test: the suite as a whole leaves nothing behind.
+check_nothing_left_behind() {
+	local left
+	left=$(comm -13 <(sort <<<"$before") <(traces | sort))
+	if [ -z "$left" ]; then
+		echo "ok - the whole suite leaves no link, mount, cgroup, state, file or process behind"
+		passed=$((passed + 1))
+	else
+		echo "not ok - the suite left behind:"
+		printf '#   %s\n' "$left"
+		failed=$((failed + 1))
+	fi
+}
+
+before=$(traces)
 for t in tests/unit/test_*; do
 	if [ -f "$t" ] && [ -x "$t" ]; then
 		run_unit_test "$t"
@@ -57,6 +91,7 @@ for t in tests/unit/test_*; do
 done
 mapfile -t bats_files < <(ls tests/*.bats)
 run_bats "${bats_files[@]}"
+check_nothing_left_behind
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
