@@ -42,7 +42,7 @@
 static const char usage_text[] =
 	"[options] IP|none CMD [ARG...]\n"
 	"Run CMD in a container: new user, PID, mount, UTS, IPC, network and\n"
-	"cgroup namespaces, the root filesystem DIR, a veth on the bridge.\n"
+	"cgroup namespaces, pivot_root into a root filesystem, a veth on a bridge.\n"
 	"\n"
 	"  IP         the container's IPv4 address, in the bridge's subnet\n"
 	"             (e.g. 10.240.0.2); none: no network but loopback\n"
