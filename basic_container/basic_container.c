@@ -249,23 +249,25 @@ static int set_hostname(const struct container *c)
 	return 0;
 }
 
-/* `ip link set lo up; ip addr add IP/PREFIX dev eth0; ip link set eth0 up;
- *  ip route add default via BRIDGE`, from inside the container's network
- * namespace (a new netlink socket speaks to the namespace it was made in). */
-static int configure_network(const struct container *c)
+/* `ip link set lo up`, from inside the container's network namespace (a
+ * netlink socket speaks to the namespace it was made in). */
+static int bring_up_loopback(struct netlink *nl)
 {
-	struct netlink nl;
-	int ret = -1;
-
-	if (netlink_open(&nl) == -1)
+	if (netlink_open(nl) == -1)
 		return -1;
-	if (link_up(&nl, "lo") == 0 && (!c->opt.networked ||
-	    (add_address(&nl, PEER_NAME, c->opt.ip, c->bridge.prefixlen) == 0 &&
-	     link_up(&nl, PEER_NAME) == 0 &&
-	     add_default_route(&nl, c->bridge.addr) == 0)))
-		ret = 0;
-	netlink_close(&nl);
-	return ret;
+	return link_up(nl, "lo");
+}
+
+/* `ip addr add IP/PREFIX dev eth0; ip link set eth0 up;
+ *  ip route add default via BRIDGE`: the parent created eth0 in our
+ * namespace. (It cannot bring it up there: a veth end goes up only once
+ * its peer exists, and the kernel creates the peer first.) */
+static int configure_eth0(struct netlink *nl, const struct container *c)
+{
+	if (add_address(nl, PEER_NAME, c->opt.ip, c->bridge.prefixlen) == -1 ||
+	    link_up(nl, PEER_NAME) == -1)
+		return -1;
+	return add_default_route(nl, c->bridge.addr);
 }
 
 static int enter_filesystem(struct container *c)
@@ -287,6 +289,8 @@ static int enter_filesystem(struct container *c)
  * creating a veth pair is the slowest step of all. */
 static int setup_container(struct container *c)
 {
+	struct netlink nl;
+
 	if (wait_for_parent(c) == -1)
 		return -1;
 	/* A cgroup namespace is rooted at the cgroup its creator is in when it
@@ -296,10 +300,11 @@ static int setup_container(struct container *c)
 		return setup_fail("unshare(CLONE_NEWCGROUP)");
 	say(&c->opt, "[In child namespace] childFunc(): PID  = %ld\n", (long)getpid());
 	say(&c->opt, "[In child namespace] childFunc(): PPID = %ld\n", (long)getppid());
-	if (set_hostname(c) == -1 || enter_filesystem(c) == -1)
+	if (set_hostname(c) == -1 || bring_up_loopback(&nl) == -1 || enter_filesystem(c) == -1)
 		return -1;
-	if (wait_for_parent(c) == -1 || configure_network(c) == -1)
+	if (wait_for_parent(c) == -1 || (c->opt.networked && configure_eth0(&nl, c) == -1))
 		return -1;
+	netlink_close(&nl);
 	return 0;
 }
 

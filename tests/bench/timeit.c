@@ -1,8 +1,13 @@
 /* timeit.c: run a command N times, print the median wall time and the
  * command's peak RSS.
  *
- *	timeit N LABEL CMD [ARG...]
+ *	timeit [-p MS] N LABEL CMD [ARG...]
  *	-> "LABEL  median 2.41 ms  min 2.10 ms  peak RSS 1.2 MiB  (N runs)"
+ *
+ * -p MS pauses that long before each run: a container's network namespace
+ * is torn down by the kernel in the background after it exits, holding the
+ * locks the next container needs to create its own; the pause lets each run
+ * start on a quiet machine, as a container started by hand would.
  *
  * Each run is timed from just before fork() to just after the reap. The peak
  * RSS the kernel reports for a child includes what it had before exec, so the
@@ -17,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -59,24 +65,32 @@ static int by_value(const void *a, const void *b)
 
 int main(int argc, char *argv[])
 {
-	long runs, rss, peak = 0;
+	long runs, rss, peak = 0, pause_ms = 0;
 	double *ms;
+	int opt;
 
-	if (argc < 4)
-		usage_exit(EXIT_CANCELED, "N LABEL CMD [ARG...]\n");
-	runs = parse_long_or_die(argv[1], 1, 100000, "number of runs");
+	while ((opt = getopt(argc, argv, "+p:")) != -1) {
+		if (opt != 'p')
+			usage_exit(EXIT_CANCELED, "[-p MS] N LABEL CMD [ARG...]\n");
+		pause_ms = parse_long_or_die(optarg, 0, 10000, "pause");
+	}
+	if (argc - optind < 3)
+		usage_exit(EXIT_CANCELED, "[-p MS] N LABEL CMD [ARG...]\n");
+	runs = parse_long_or_die(argv[optind], 1, 100000, "number of runs");
 	ms = calloc((size_t)runs, sizeof(*ms));
 	if (ms == NULL)
 		errExit("calloc %ld doubles", runs);
-	run_once(&argv[3], &rss);               /* warm the caches */
+	run_once(&argv[optind + 2], &rss);      /* warm the caches */
 	for (long i = 0; i < runs; i++) {
-		ms[i] = run_once(&argv[3], &rss);
+		if (usleep((useconds_t)pause_ms * 1000) == -1)
+			errExit("usleep %ld ms", pause_ms);
+		ms[i] = run_once(&argv[optind + 2], &rss);
 		if (rss > peak)
 			peak = rss;
 	}
 	qsort(ms, (size_t)runs, sizeof(*ms), by_value);
 	printf("%-28s median %6.2f ms  min %6.2f ms  peak RSS %5.2f MiB  (%ld runs)\n",
-	       argv[2], ms[runs / 2], ms[0], peak / 1024.0, runs);
+	       argv[optind + 1], ms[runs / 2], ms[0], peak / 1024.0, runs);
 	free(ms);
 	return 0;
 }
