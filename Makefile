@@ -10,7 +10,7 @@ STEPS := common fork_exec pid_namespace cgroup basic_container
 
 # Debian 12 / Ubuntu 24.04 package names. .ci/run installs these through `make deps`.
 PACKAGES := build-essential pkg-config check bats bats-support bats-assert \
-	busybox-static iproute2 iptables conntrack netcat-openbsd iputils-ping \
+	busybox-static iproute2 iptables conntrack netcat-openbsd iputils-ping python3 \
 	cgroup-tools util-linux procps shellcheck
 
 all:

@@ -33,67 +33,91 @@ fi
 # A new step: its title, and a pause when asked for.
 step() {
 	printf '\n%s== Step %s ==%s\n' "$bold" "$1" "$plain"
-	if [ "$pause" = 1 ] && [ -r /dev/tty ]; then
-		read -r -p "(press Enter to run step $1)" </dev/tty
+	if [ "$pause" = 1 ]; then
+		printf '(press Enter to run step %s) ' "${1%%:*}"
+		read -r _ || true
 	fi
 }
 
-# say NARRATION -- CMD [ARG...]: narrate, show the command, run it. A failing
-# command does not stop the demo (some fail on purpose): its status is shown.
+# say NARRATION COMMAND: narrate, show the command as a reader would type it,
+# run it. A failing command does not stop the demo (some fail on purpose): its
+# exit status is shown.
 say() {
-	local narration=$1 status=0
-	shift 2
-	printf '\n%s# %s%s\n%s$ %s%s\n' "$dim" "$narration" "$plain" "$bold" "$*" "$plain"
-	"$@" || status=$?
+	local status=0
+	printf '\n%s# %s%s\n%s$ %s%s\n' "$dim" "$1" "$plain" "$bold" "$2" "$plain"
+	bash -c "$2" || status=$?
 	if [ "$status" -ne 0 ]; then
 		printf '%s(exit status %d)%s\n' "$dim" "$status" "$plain"
 	fi
 }
 
-ip link set lo up
+# The fake upstream "internet" of the NAT story comes from the tests' helpers;
+# it lives as long as the demo may (an hour, with pauses).
+SANDBOX_TIMEOUT=3600
+# shellcheck source=tests/netns_helpers.bash
+source "$TOP/tests/netns_helpers.bash"
+sandbox_init
+demo_dir=$(mktemp -d /tmp/demo.XXXXXX)
+# setup_forwarding.sh keeps its state with the demo, not in the machine's /run.
+export FORWARDING_STATE_DIR=$demo_dir/state
+cleanup() {
+	sandbox_cleanup
+	rm -rf "$demo_dir"
+}
+trap cleanup EXIT
 
 step "1: fork, exec and wait"
-say "The parent forks a child; the child execs echo; the parent waits." -- \
-	./fork_exec/bin/fork_and_exec echo hello
-say "The exit status is the command's own: here 3." -- \
-	./fork_exec/bin/fork_and_exec sh -c 'exit 3'
+say "The parent forks a child; the child execs echo; the parent waits." \
+	'./fork_exec/bin/fork_and_exec echo hello'
+say "The exit status is the command's own." \
+	"./fork_exec/bin/fork_and_exec sh -c 'exit 3'; echo \"exit status \$?\""
 
 step "2: clone() into new namespaces"
-say "In a new PID namespace the child is PID 1, and its parent is outside: PPID 0." -- \
-	./pid_namespace/bin/ns_child_exec -v -p ./fork_exec/bin/fork_and_exec echo hello
-say "A hostname set in a new UTS namespace stays inside." -- \
-	./pid_namespace/bin/ns_child_exec -u sh -c 'busybox hostname inside_ns; hostname'
-say "Outside, the hostname is unchanged." -- hostname
-say "A new network namespace has only lo, and it is down." -- \
-	./pid_namespace/bin/ns_child_exec -n ip -brief link
-say "A new user namespace maps you to root inside." -- \
-	./pid_namespace/bin/ns_child_exec -U -z sh -c 'id -u; cat /proc/self/uid_map'
+say "In a new PID namespace the child is PID 1, and its parent is outside: PPID 0." \
+	'./pid_namespace/bin/ns_child_exec -v -p ./fork_exec/bin/fork_and_exec echo hello'
+say "A hostname set in a new UTS namespace stays inside..." \
+	"./pid_namespace/bin/ns_child_exec -u sh -c 'busybox hostname inside_ns; hostname'"
+say "...outside, it is unchanged." 'hostname'
+say "A new network namespace has only lo, and it is down." \
+	'./pid_namespace/bin/ns_child_exec -n ip -brief link'
+say "A new user namespace maps you to root inside." \
+	"./pid_namespace/bin/ns_child_exec -U -z sh -c 'id -u; cat /proc/self/uid_map'"
 
 step "3: cgroups"
-say "This machine's cgroup filesystem: cgroup2fs is v2, tmpfs is v1 or hybrid." -- \
-	stat -fc %T /sys/fs/cgroup
-say "cgroup_demo allocates 50 MB, one at a time; alone it finishes." -- \
-	sh -c './cgroup/bin/cgroup_demo | tail -n 2'
-say "In a cgroup limited to 5 MB, the OOM killer stops it: status 137." -- \
-	./cgroup/bin/cgroup_exec -m 5M ./cgroup/bin/cgroup_demo
+say "The cgroup filesystem: cgroup2fs is v2, tmpfs is v1 or a v1/v2 hybrid." \
+	'stat -fc %T /sys/fs/cgroup'
+say "cgroup_demo allocates 50 MB, one at a time; alone, it finishes." \
+	'./cgroup/bin/cgroup_demo | tail -n 2'
+say "In a cgroup limited to 5 MB the OOM killer stops it: 137 is 128 + SIGKILL." \
+	'./cgroup/bin/cgroup_exec -m 5M ./cgroup/bin/cgroup_demo'
 
 step "4: a real container"
-say "A root filesystem: busybox, built offline." -- ls rootfs
-say "The host side: the bridge cni0 with 10.240.0.1/24 (in this demo's own network namespace)." -- \
-	./setup_bridge.sh
-say "A container: every namespace, pivot_root into rootfs, a fresh /proc." -- \
-	./basic_container/bin/basic_container 10.240.0.2 sh -c 'hostname; ps -o pid,ppid,user,args'
-say "Its network: eth0 with its address, a default route via the bridge." -- \
-	./basic_container/bin/basic_container -q 10.240.0.2 sh -c 'ip -4 addr show eth0; ip route'
-say "Two containers: one listens with nc, the other pings it and sends a line." -- \
-	sh -c './basic_container/bin/basic_container -q 10.240.0.2 nc -l -p 7000 &
-		./basic_container/bin/basic_container -q 10.240.0.3 sh -c "ping -c 1 10.240.0.2; \
-		for i in 1 2 3 4 5 6 7 8 9 10; do echo hello from 10.240.0.3 | nc 10.240.0.2 7000 2>/dev/null && break; sleep 0.2; done"
-		wait'
-say "Forwarding and NAT for the containers' way out." -- ./setup_forwarding.sh
-say "Step 3's greedy process, in a container limited to 5 MB: it dies with 137." -- \
-	./basic_container/bin/basic_container -q -m 5M none cgroup_demo
-say "Undo the host side." -- ./setup_forwarding.sh --down
-say "And the bridge." -- ./setup_bridge.sh --down
+say "A root filesystem: busybox, built offline by make rootfs." 'ls -C rootfs'
+say "A container: every namespace, pivot_root into ./rootfs, a fresh /proc." \
+	'./basic_container/bin/basic_container none ps -o pid,ppid,user,args'
+say "Its hostname is its own." './basic_container/bin/basic_container -q none hostname'
+say "Its mount table holds only its own mounts." \
+	"./basic_container/bin/basic_container -q none sh -c 'cut -d \" \" -f 5 /proc/self/mountinfo'"
+say "The host side of its network: the bridge cni0 (in this demo's own network namespace)." \
+	'./setup_bridge.sh'
+say "A container on the bridge: eth0 with its address, a default route via the bridge." \
+	"./basic_container/bin/basic_container -q 10.240.0.2 sh -c 'ip -4 addr show eth0; ip route'"
+say "Two containers: one listens with nc; the other pings it and sends a line." \
+	'./basic_container/bin/basic_container -q 10.240.0.2 nc -l -p 7000 &
+sleep 0.5
+./basic_container/bin/basic_container -q 10.240.0.3 sh -c "ping -c 1 10.240.0.2 && echo hello from 10.240.0.3 | nc 10.240.0.2 7000"
+wait'
+fake_upstream
+nc_listen upstream 80 "$demo_dir/upstream"
+say "A fake internet host, $UPSTREAM_IP, with no route back to the containers: unreachable." \
+	"./basic_container/bin/basic_container -q 10.240.0.2 ping -c 1 -W 1 $UPSTREAM_IP"
+say "Forwarding and NAT for the containers' way out." './setup_forwarding.sh'
+say "Now a container reaches it..." \
+	"./basic_container/bin/basic_container -q 10.240.0.2 sh -c 'echo hello | nc $UPSTREAM_IP 80'"
+say "...and the fake host saw the host's address, not the container's." "cat $demo_dir/upstream"
+say "Step 3's greedy process, in a container limited to 5 MB: it dies with 137." \
+	'./basic_container/bin/basic_container -q -m 5M none cgroup_demo'
+say "Undo the host side: the rules and ip_forward..." './setup_forwarding.sh --down'
+say "...and the bridge." './setup_bridge.sh --down'
 
-printf '\n%sThe end: the demo'"'"'s network namespace goes now, with anything left in it.%s\n' "$bold" "$plain"
+printf '\n%sThe end. The demo'"'"'s network namespace goes now, with anything left in it.%s\n' "$bold" "$plain"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run every Check unit test and every bats file, then print one summary line:
+# Run every Check unit test, every bats file and the README's commands
+# (tests/readme_doctest.py), then print one summary line:
 #   N passed, N failed, N skipped
 # and exit non-zero when anything failed. As root the bats files run inside a
 # throwaway network namespace (unshare -n): even a faulty test cannot touch the
@@ -27,17 +28,14 @@ run_unit_test() {
 	failed=$((failed + BASH_REMATCH[2] + BASH_REMATCH[3]))
 }
 
-# bats --tap: "ok N name", "ok N name # skip reason", "not ok N name".
-run_bats() {
+# Count the TAP lines of a test program: "ok N name", "ok N name # skip
+# reason", "not ok N name"; a failing exit without a failing test counts too.
+run_tap() {
 	local line status=0
-	local -a runner=(bats --tap)
 
-	if [ "$(id -u)" -eq 0 ]; then
-		runner=(unshare --net -- bash -c 'ip link set lo up && exec "$@"' sandbox bats --tap)
-	fi
 	while IFS= read -r line; do
 		case $line in
-		"# bats exit "*)
+		"# tap exit "*)
 			status=${line##*exit }
 			continue
 			;;
@@ -48,10 +46,19 @@ run_bats() {
 		"ok "*"# skip"*) skipped=$((skipped + 1)) ;;
 		"ok "*) passed=$((passed + 1)) ;;
 		esac
-	done < <("${runner[@]}" "$@"; echo "# bats exit $?")
+	done < <("$@"; echo "# tap exit $?")
 	if [ "$status" != 0 ] && [ "$failed" -eq 0 ]; then
-		echo "run.sh: bats failed without a failing test (exit $status)" >&2
+		echo "run.sh: $1 failed without a failing test (exit $status)" >&2
 		failed=$((failed + 1))
+	fi
+}
+
+# The bats files, as root inside a throwaway network namespace.
+run_bats() {
+	if [ "$(id -u)" -eq 0 ]; then
+		run_tap unshare --net -- bash -c 'ip link set lo up && exec "$@"' sandbox bats --tap "$@"
+	else
+		run_tap bats --tap "$@"
 	fi
 }
 
@@ -91,6 +98,7 @@ for t in tests/unit/test_*; do
 done
 mapfile -t bats_files < <(ls tests/*.bats)
 run_bats "${bats_files[@]}"
+run_tap tests/readme_doctest.py README.md
 check_nothing_left_behind
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -1,0 +1,239 @@
+#!/usr/bin/python3
+"""Run the README's command blocks and check that they print what it shows.
+
+    tests/readme_doctest.py [README.md]
+
+Every ```console block is a session at a terminal: lines starting with "$ "
+are commands, the lines after each are what it prints. A block right after
+an HTML comment "<!-- not run: REASON -->" is for reading only. All the other
+blocks run, in the README's order, in one bash session (so that one block can
+build on another), with "sudo " dropped, as root, in a scratch copy of the
+repository and a throwaway network namespace: nothing the README does reaches
+the machine. Each command is a test, printed in TAP form with its README line;
+a mismatch shows the expected and the actual lines. At the end: how many
+blocks ran out of how many, and which did not, and why.
+
+Matching, line by line, after trailing blanks are dropped:
+  - "..." on a line of its own stands for any number of lines; within a line,
+    for any text;
+  - what differs from run to run matches anything of its kind: numbers of
+    three digits or more (PIDs, sizes; but 125-159, the exit statuses, must
+    be exact), decimal fractions (times), MAC addresses, hex numbers, the
+    random part of veth names, interface indexes in "@ifN";
+  - bash's report of a killed job in a script ("script: line N: PID Killed
+    CMD") reads as at a terminal: "Killed".
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+FENCE_OPEN = "```console"
+FENCE_CLOSE = "```"
+NOT_RUN = re.compile(r"^<!-- not run: (.*) -->$")
+MARK = "@@readme-doctest@@"
+SESSION_TIMEOUT = 900
+
+
+class Command:
+    def __init__(self, line, text):
+        self.line = line          # its line number in the README
+        self.text = text          # as printed, after "$ "
+        self.expected = []
+
+
+class Block:
+    def __init__(self, line, reason):
+        self.line = line
+        self.reason = reason      # why it is not run, or None
+        self.commands = []
+
+
+def parse(path):
+    """The README's console blocks, with their commands and outputs."""
+    blocks, block, previous = [], None, ""
+    with open(path, encoding="utf-8") as f:
+        for number, raw in enumerate(f, 1):
+            line = raw.rstrip("\n")
+            if block is None:
+                if line.strip() == FENCE_OPEN:
+                    match = NOT_RUN.match(previous.strip())
+                    block = Block(number, match.group(1) if match else None)
+                    blocks.append(block)
+                previous = line
+                continue
+            if line.strip() == FENCE_CLOSE:
+                block, previous = None, line
+            elif line.startswith("$ "):
+                block.commands.append(Command(number, line[2:]))
+            elif block.commands:
+                block.commands[-1].expected.append(line)
+            else:
+                sys.exit(f"{path}:{number}: output before any command")
+    if block is not None:
+        sys.exit(f"{path}:{block.line}: console block never closed")
+    return blocks
+
+
+def as_root(command):
+    """The command as root runs it: without a leading sudo."""
+    return re.sub(r"^sudo ", "", command)
+
+
+def session_script(commands):
+    """One bash script running each command, its output closed by a mark
+    carrying its index and exit status."""
+    lines = ["exec 2>&1", "ip link set lo up"]
+    for index, command in enumerate(commands):
+        lines.append(as_root(command.text))
+        # Keep $? for the next command: `echo $?` is one of them.
+        lines.append(f"doctest_status=$?; printf '\\n{MARK} {index} %d\\n' $doctest_status; (exit $doctest_status)")
+    return "\n".join(lines) + "\n"
+
+
+def run_session(commands, workdir):
+    """Run the commands; return each one's output lines (None if it never
+    finished) and the session's own complaint, if any."""
+    script = os.path.join(workdir, ".readme-session.sh")
+    with open(script, "w", encoding="utf-8") as f:
+        f.write(session_script(commands))
+    # A reader's shell: not a make's child (make test runs us), in C locale.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    env.update(LC_ALL="C", TERM="dumb", COLUMNS="80")
+    try:
+        proc = subprocess.run(["unshare", "--net", "--", "bash", script], cwd=workdir,
+                              env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              timeout=SESSION_TIMEOUT)
+        text, complaint = proc.stdout.decode("utf-8", "replace"), None
+    except subprocess.TimeoutExpired as e:
+        text = (e.stdout or b"").decode("utf-8", "replace")
+        complaint = f"the session took longer than {SESSION_TIMEOUT} s"
+    outputs, current = [None] * len(commands), []
+    for line in text.split("\n"):
+        if MARK in line:
+            before, _, rest = line.partition(MARK)
+            if before:
+                current.append(before)
+            index = int(rest.split()[0])
+            # The mark's own leading newline ends the output's last line.
+            if current and current[-1] == "":
+                current.pop()
+            outputs[index] = current
+            current = []
+        else:
+            current.append(line)
+    return outputs, complaint
+
+
+KILLED = re.compile(r"^\S+: line \d+: +\d+ (Killed|Terminated)\s.*$")
+VARYING = [
+    (re.compile(r"(?<![\w:])([0-9a-f]{2}:){5}[0-9a-f]{2}(?![\w:])"), r"(?:[0-9a-f]{2}:){5}[0-9a-f]{2}"),
+    (re.compile(r"0x[0-9a-f]+"), r"0x[0-9a-f]+"),
+    (re.compile(r"veth[0-9a-f]{6}"), r"veth[0-9a-f]{6}"),
+    (re.compile(r"@if\d+"), r"@if\d+"),
+    (re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])"), r"\d+\.\d+"),
+    (re.compile(r"(?<![\d.])(?!1[2-5]\d(?![\d.]))\d{3,}(?![\d.])"), r"\d{3,}"),
+]
+
+
+def line_pattern(expected):
+    """A regular expression for one expected line."""
+    out, pos = [], 0
+    while pos < len(expected):
+        if expected.startswith("...", pos):
+            out.append(".*")
+            pos += 3
+            continue
+        for pattern, replacement in VARYING:
+            match = pattern.match(expected, pos)
+            if match:
+                out.append(replacement)
+                pos = match.end()
+                break
+        else:
+            out.append(re.escape(expected[pos]))
+            pos += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def clean(line):
+    line = line.rstrip()
+    return "Killed" if KILLED.match(line) else line
+
+
+def matches(expected, actual):
+    """Whether the actual lines are what the README shows."""
+    expected = [line.rstrip() for line in expected]
+    actual = [clean(line) for line in actual]
+
+    def match_from(i, j):
+        if i == len(expected):
+            return j == len(actual)
+        if expected[i] == "...":
+            return any(match_from(i + 1, k) for k in range(j, len(actual) + 1))
+        return (j < len(actual) and line_pattern(expected[i]).match(actual[j]) is not None
+                and match_from(i + 1, j + 1))
+
+    return match_from(0, 0)
+
+
+def scratch_copy(top):
+    """A copy of the repository's files (tracked and new, not ignored)."""
+    files = subprocess.run(["git", "ls-files", "-z", "-c", "-o", "--exclude-standard"],
+                           cwd=top, check=True, stdout=subprocess.PIPE).stdout
+    workdir = tempfile.mkdtemp(prefix="readme_doctest.")
+    for name in filter(None, files.decode().split("\0")):
+        source = os.path.join(top, name)
+        if not os.path.lexists(source):
+            continue
+        target = os.path.join(workdir, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(source, target, follow_symlinks=False)
+    return workdir
+
+
+def main():
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    readme = sys.argv[1] if len(sys.argv) > 1 else os.path.join(top, "README.md")
+    name = os.path.relpath(readme, top)
+    blocks = parse(readme)
+    run = [b for b in blocks if b.reason is None]
+    commands = [c for b in run for c in b.commands]
+    if os.geteuid() != 0:
+        print(f"1..1\nok 1 {name} # skip its commands run as root (sudo make test)")
+        return 0
+
+    workdir = scratch_copy(top)
+    try:
+        outputs, complaint = run_session(commands, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    failed = 0
+    print(f"1..{len(commands)}")
+    for number, (command, actual) in enumerate(zip(commands, outputs), 1):
+        title = f"{name}:{command.line}: $ {command.text}"
+        if actual is not None and matches(command.expected, actual):
+            print(f"ok {number} {title}")
+            continue
+        failed += 1
+        print(f"not ok {number} {title}")
+        if actual is None:
+            print(f"# it never finished{': ' + complaint if complaint else ''}")
+            continue
+        print("# expected:")
+        print("\n".join("#   " + line for line in command.expected) or "#   (nothing)")
+        print("# printed:")
+        print("\n".join("#   " + line for line in actual) or "#   (nothing)")
+    print(f"# {name}: ran {len(run)} of {len(blocks)} command blocks "
+          f"({len(commands)} commands)")
+    for block in blocks:
+        if block.reason is not None:
+            print(f"# not run: {name}:{block.line}: {block.reason}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
