@@ -81,6 +81,8 @@ struct container {
 	int sync[2];                   /* [0] the parent's end, [1] the child's */
 	pid_t pid;                     /* the child, as the host sees it */
 	char veth[IF_NAMESIZE];        /* the host end */
+	sigset_t old_mask;             /* before we blocked the forwarded signals */
+	int has_terminal;              /* we gave the terminal to the container */
 };
 
 /* Used by the signal handler: the container to forward signals to. */
@@ -99,25 +101,6 @@ static void say(const struct options *opt, const char *fmt, ...)
 	fflush(stdout);         /* before every clone and exec, and under a pipe */
 }
 
-static void parse_limit(int opt, const char *arg, struct options *o)
-{
-	switch (opt) {
-	case 'm':
-		if (parse_size(arg, &o->limits.memory_bytes) == -1 || o->limits.memory_bytes == 0)
-			fatal("invalid memory limit '%s' (e.g. 64M)", arg);
-		o->memory = arg;
-		break;
-	case 'p':
-		o->limits.pids_max = parse_long_or_die(arg, 1, 4194304, "process limit");
-		break;
-	case 'c':
-		if (parse_thousandths(arg, &o->limits.cpu_thousandths) == -1 ||
-		    o->limits.cpu_thousandths == 0)
-			fatal("invalid CPU limit '%s' (e.g. 0.5)", arg);
-		break;
-	}
-}
-
 static void parse_options(int argc, char *argv[], struct options *o)
 {
 	int opt;
@@ -132,7 +115,8 @@ static void parse_options(int argc, char *argv[], struct options *o)
 		case 'b': o->bridge = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'h': usage_exit(0, usage_text);
-		case 'm': case 'p': case 'c': parse_limit(opt, optarg, o); break;
+		case 'm': o->memory = optarg; /* fall through */
+		case 'p': case 'c': cgroup_parse_limit(opt, optarg, &o->limits); break;
 		case '?':
 			if (strchr("rHbmpc", optopt) != NULL)
 				fatal("option -%c needs an argument (see -h)", optopt);
@@ -308,22 +292,52 @@ static int setup_container(struct container *c)
 	return 0;
 }
 
+/* The command starts with the caller's signal mask, and with none of the
+ * runtime's other file descriptors: whatever the caller left open (a pipe, a
+ * directory of the host) must not reach into the container, as runc's
+ * CVE-2024-21626 showed. close_range(2) marks them close-on-exec. */
+static int prepare_exec(const struct container *c)
+{
+	if (sigprocmask(SIG_SETMASK, &c->old_mask, NULL) == -1)
+		return setup_fail("sigprocmask: restore the caller's signal mask");
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+		return setup_fail("close_range(3, ~0U, CLOSE_RANGE_CLOEXEC)");
+	return 0;
+}
+
 static int container_main(void *arg)
 {
 	struct container *c = arg;
 
-	close(c->sync[0]);
+	if (close(c->sync[0]) == -1)
+		errExitChild("close the parent's end of the sync socket");
 	/* Never outlive the runtime: if it dies, so does PID 1, and with it
 	 * the whole PID namespace. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		errExitChild("prctl(PR_SET_PDEATHSIG)");
-	if (setup_container(c) == -1)
+	if (setup_container(c) == -1 || prepare_exec(c) == -1)
 		report_setup_failure(c);
 	/* sync[1] is close-on-exec: the parent reads end of file once we exec. */
 	exec_command(c->opt.command);
 }
 
 /* ---- the parent ------------------------------------------------------- */
+
+/* Take the terminal back; from a background process group that needs
+ * SIGTTOU held off (tcsetpgrp(3)). */
+static void take_terminal_back(void)
+{
+	sigset_t ttou, old;
+
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	if (sigprocmask(SIG_BLOCK, &ttou, &old) == -1)
+		errMsg("sigprocmask: block SIGTTOU");
+	if (tcsetpgrp(STDIN_FILENO, getpgrp()) == -1)
+		errMsg("tcsetpgrp: take the terminal back");
+	if (sigprocmask(SIG_SETMASK, &old, NULL) == -1)
+		errMsg("sigprocmask: unblock SIGTTOU");
+}
 
 /* Kill the half-made container, remove what we made, exit 125. */
 static void abandon(struct container *c, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
@@ -336,12 +350,18 @@ static void abandon(struct container *c, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (c->pid > 0) {
-		kill(c->pid, SIGKILL);
-		while (waitpid(c->pid, NULL, 0) == -1 && errno == EINTR)
-			;
+		if (kill(c->pid, SIGKILL) == -1)
+			errMsg("kill(%ld, SIGKILL)", (long)c->pid);
+		while (waitpid(c->pid, NULL, 0) == -1)
+			if (errno != EINTR) {
+				errMsg("waitpid(%ld)", (long)c->pid);
+				break;
+			}
 	}
-	if (c->has_cgroup)
-		cgroup_remove(&c->cgroup);
+	if (c->has_terminal)
+		take_terminal_back();
+	if (c->has_cgroup && cgroup_remove(&c->cgroup) == -1)
+		warnMsg("%s", cgroup_error(&c->cgroup));
 	fatal("%s", msg);
 }
 
@@ -362,7 +382,7 @@ static void start_child(struct container *c)
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 
 	if (stack == MAP_FAILED)
-		errExit("mmap %d bytes for the child's stack", STACK_SIZE);
+		abandon(c, "mmap %d bytes for the child's stack: %s", STACK_SIZE, strerror(errno));
 	say(&c->opt, "[In main namespace] starting...\n");
 	c->pid = clone(container_main, stack + STACK_SIZE, flags, c);
 	if (c->pid == -1)
@@ -371,7 +391,8 @@ static void start_child(struct container *c)
 	/* The child has its own copy of the stack (no CLONE_VM). */
 	if (munmap(stack, STACK_SIZE) == -1)
 		abandon(c, "munmap the child's stack: %s", strerror(errno));
-	close(c->sync[1]);
+	if (close(c->sync[1]) == -1)
+		abandon(c, "close the child's end of the sync socket: %s", strerror(errno));
 	container_pid = c->pid;
 	say(&c->opt, "[In main namespace] %s: PID of child created by clone() is %ld\n",
 	    program_invocation_short_name, (long)c->pid);
@@ -426,30 +447,16 @@ static void add_to_cgroup(struct container *c)
 
 /* At an interactive terminal, make the container the foreground process
  * group, as a shell does for a job: Ctrl-C then reaches the container's
- * shell alone, not the runtime. Returns whether it did. */
-static int give_terminal(struct container *c)
+ * shell alone, not the runtime. */
+static void give_terminal(struct container *c)
 {
 	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp())
-		return 0;
+		return;
 	if (setpgid(c->pid, c->pid) == -1)
 		abandon(c, "setpgid(%ld): %s", (long)c->pid, strerror(errno));
 	if (tcsetpgrp(STDIN_FILENO, c->pid) == -1)
 		abandon(c, "tcsetpgrp(%ld): %s", (long)c->pid, strerror(errno));
-	return 1;
-}
-
-/* Take the terminal back; from a background process group that needs
- * SIGTTOU held off (tcsetpgrp(3)). */
-static void take_terminal_back(void)
-{
-	sigset_t ttou, old;
-
-	sigemptyset(&ttou);
-	sigaddset(&ttou, SIGTTOU);
-	sigprocmask(SIG_BLOCK, &ttou, &old);
-	if (tcsetpgrp(STDIN_FILENO, getpgrp()) == -1)
-		errMsg("tcsetpgrp: take the terminal back");
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	c->has_terminal = 1;
 }
 
 /* Let the child go on to its next step (see setup_container()). */
@@ -475,7 +482,8 @@ static void wait_for_setup(struct container *c)
 		msg[n] = '\0';
 		abandon(c, "container setup failed: %s", msg);
 	}
-	close(c->sync[0]);
+	if (close(c->sync[0]) == -1)
+		abandon(c, "close the sync socket: %s", strerror(errno));
 }
 
 static void forward_signal(int sig)
@@ -489,26 +497,48 @@ static void forward_signal(int sig)
 
 /* SIGINT, SIGTERM and SIGHUP sent to the runtime go to the container's PID 1.
  * Init of a PID namespace gets a signal from outside only when it has a
- * handler for it (pid_namespaces(7)); SIGKILL always works. */
-static void forward_signals(void)
+ * handler for it (pid_namespaces(7)); SIGKILL always works. They stay
+ * blocked until the container has started (forward_signals()): one that
+ * comes during the setup waits for the command, instead of being lost on a
+ * child that is not yet the command. */
+static void catch_signals(struct container *c)
 {
 	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa = { .sa_handler = forward_signal };
+	sigset_t set;
 
+	sigemptyset(&set);
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		sigaddset(&set, signals[i]);
 		if (sigaction(signals[i], &sa, NULL) == -1)
 			errExit("sigaction(%s)", strsignal(signals[i]));
+	}
+	if (sigprocmask(SIG_BLOCK, &set, &c->old_mask) == -1)
+		errExit("sigprocmask: block SIGINT, SIGTERM and SIGHUP");
 }
 
+static void forward_signals(struct container *c)
+{
+	if (sigprocmask(SIG_SETMASK, &c->old_mask, NULL) == -1)
+		abandon(c, "sigprocmask: unblock SIGINT, SIGTERM and SIGHUP: %s", strerror(errno));
+}
+
+/* Wait for the container's end. WNOWAIT leaves it a zombie until the
+ * signal forwarder has forgotten its PID, so that no signal can reach
+ * another process that reuses the number. */
 static int wait_for_container(struct container *c)
 {
+	siginfo_t info;
 	int wstatus;
 
-	while (waitpid(c->pid, &wstatus, 0) == -1)
+	while (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOWAIT) == -1)
 		if (errno != EINTR)
-			errExit("waitpid(%ld)", (long)c->pid);
+			abandon(c, "waitid(%ld): %s", (long)c->pid, strerror(errno));
 	container_pid = 0;
+	if (waitpid(c->pid, &wstatus, 0) == -1)
+		abandon(c, "waitpid(%ld): %s", (long)c->pid, strerror(errno));
+	c->pid = -1;
 	return exit_status_of(wstatus);
 }
 
@@ -523,28 +553,29 @@ static void remove_cgroup(struct container *c)
 int main(int argc, char *argv[])
 {
 	struct container c = { .pid = -1, .nl.fd = -1 };
-	int status, has_terminal;
+	int status;
 
 	parse_options(argc, argv, &c.opt);
 	check_rootfs(&c);
 	if (c.opt.networked)
 		check_network(&c);
+	create_sync_channel(&c);
+	catch_signals(&c);
 	if (c.opt.limits.memory_bytes || c.opt.limits.pids_max || c.opt.limits.cpu_thousandths)
 		create_cgroup(&c);
-	create_sync_channel(&c);
-	forward_signals();
 	start_child(&c);
 	write_id_maps(&c);
 	if (c.has_cgroup)
 		add_to_cgroup(&c);
-	has_terminal = give_terminal(&c);
+	give_terminal(&c);
 	release_child(&c);              /* to mount its filesystems */
 	if (c.opt.networked)
 		attach_veth(&c);
 	release_child(&c);              /* to configure its network */
 	wait_for_setup(&c);
+	forward_signals(&c);
 	status = wait_for_container(&c);
-	if (has_terminal)
+	if (c.has_terminal)
 		take_terminal_back();
 	if (c.has_cgroup)
 		remove_cgroup(&c);

@@ -527,3 +527,23 @@ const char *cgroup_error(const struct cgroup *cg)
 {
 	return cg->error;
 }
+
+void cgroup_parse_limit(int opt, const char *arg, struct cgroup_limits *lim)
+{
+	switch (opt) {
+	case 'm':
+		if (parse_size(arg, &lim->memory_bytes) == -1 || lim->memory_bytes == 0)
+			fatal("invalid memory limit '%s' (e.g. 5M)", arg);
+		break;
+	case 'p':
+		lim->pids_max = parse_long_or_die(arg, 1, 4194304, "process limit");
+		break;
+	case 'c':
+		if (parse_thousandths(arg, &lim->cpu_thousandths) == -1 ||
+		    lim->cpu_thousandths < 10 || lim->cpu_thousandths > 1000000)
+			fatal("invalid CPU limit '%s' (0.01 to 1000, e.g. 0.5)", arg);
+		break;
+	default:
+		fatal("no limit option -%c", opt);
+	}
+}

@@ -98,4 +98,10 @@ int cgroup_remove(struct cgroup *cg);
 /* The last error's message. */
 const char *cgroup_error(const struct cgroup *cg);
 
+/* Parse one limit option into lim, as cgroup_exec and basic_container take
+ * them: 'm' SIZE (e.g. 5M), 'p' N (1 to 4194304), 'c' CPUS (0.01 to 1000,
+ * e.g. 0.5; the kernel takes at least 1 ms of CPU per 100 ms period). Exits
+ * 125 with one line saying what is wrong when arg is not valid. */
+void cgroup_parse_limit(int opt, const char *arg, struct cgroup_limits *lim);
+
 #endif

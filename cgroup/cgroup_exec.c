@@ -57,19 +57,11 @@ static void parse_options(int argc, char *argv[], struct options *opts)
 	while ((opt = getopt(argc, argv, "+hm:p:c:")) != -1) {
 		switch (opt) {
 		case 'm':
-			if (parse_size(optarg, &opts->lim.memory_bytes) == -1 ||
-			    opts->lim.memory_bytes == 0)
-				fatal("invalid memory size '%s' (e.g. 5M)", optarg);
 			opts->memory_text = optarg;
-			break;
+			/* fall through */
 		case 'p':
-			opts->lim.pids_max = parse_long_or_die(optarg, 1, INT32_MAX, "number of PIDs");
-			break;
 		case 'c':
-			/* The kernel takes at least 1 ms of CPU per 100 ms period. */
-			if (parse_thousandths(optarg, &opts->lim.cpu_thousandths) == -1 ||
-			    opts->lim.cpu_thousandths < 10 || opts->lim.cpu_thousandths > 1000000)
-				fatal("invalid CPUS '%s' (0.01 to 1000, e.g. 0.2)", optarg);
+			cgroup_parse_limit(opt, optarg, &opts->lim);
 			break;
 		case 'h':
 			usage_exit(0, usage_text);

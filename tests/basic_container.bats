@@ -128,6 +128,14 @@ container() {
 	assert_equal "${#lines[@]}" 1   # the header line only
 }
 
+@test "no file descriptor of the caller reaches the container" {
+	run container none sh -c 'ls /proc/self/fd' 9</dev/null 10>&1
+	assert_success
+	refute_line 9
+	refute_line 10
+	refute_line 4
+}
+
 @test "the container exits with its command's status" {
 	run container none /probe exit 0
 	assert_success
@@ -258,8 +266,9 @@ assert_no_cgroup_left() {
 		"none|basic_container: usage: basic_container [options] IP|none CMD [ARG...] (see -h)"
 		"10.240.0.300 true|basic_container: invalid IP address '10.240.0.300' (e.g. 10.240.0.2, or none)"
 		"-r /nonexistent none true|basic_container: rootfs /nonexistent not found (make rootfs builds one): No such file or directory"
-		"-m 5Q none true|basic_container: invalid memory limit '5Q' (e.g. 64M)"
-		"-c x none true|basic_container: invalid CPU limit 'x' (e.g. 0.5)"
+		"-m 5Q none true|basic_container: invalid memory limit '5Q' (e.g. 5M)"
+		"-c x none true|basic_container: invalid CPU limit 'x' (0.01 to 1000, e.g. 0.5)"
+		"-c 0.001 none true|basic_container: invalid CPU limit '0.001' (0.01 to 1000, e.g. 0.5)"
 		"-p 0 none true|basic_container: invalid process limit '0': not in 1..4194304"
 	)
 	local c args

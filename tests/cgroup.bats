@@ -193,7 +193,7 @@ EOF
 	assert_line --index 0 --partial "Usage: cgroup_exec [-m SIZE]"
 	run "$CGROUP_EXEC" -m lots true
 	assert_failure 125
-	assert_output "cgroup_exec: invalid memory size 'lots' (e.g. 5M)"
+	assert_output "cgroup_exec: invalid memory limit 'lots' (e.g. 5M)"
 	run "$CGROUP_EXEC" -c 0 true
 	assert_failure 125
 	run "$CGROUP_EXEC" -x true
