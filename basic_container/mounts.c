@@ -83,9 +83,8 @@ static int bind_host_device(const struct rootfs *rfs, const char *name)
 	snprintf(source, sizeof(source), "%s/dev/%s", rfs->old_root, name);
 	snprintf(target, sizeof(target), "/dev/%s", name);
 	fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-	if (fd == -1)
+	if (fd == -1 || close(fd) == -1)
 		return setup_fail("create %s", target);
-	close(fd);
 	if (mount(source, target, NULL, MS_BIND, NULL) == -1)
 		return setup_fail("bind-mount %s on %s", source, target);
 	return 0;

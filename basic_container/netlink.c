@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "setup_error.h"
 
 /* Room for any request we send and any answer we read. */
@@ -24,17 +25,21 @@
 struct request {
 	union {
 		struct nlmsghdr hdr;
-		char buf[1024];
+		char buf[512];
 	};
 };
 
-/* Append len zeroed bytes (padded to NLMSG_ALIGNTO) and return them. */
+/* Append len zeroed bytes (padded to NLMSG_ALIGNTO) and return them. Our
+ * requests have a fixed, small size: one that does not fit is a bug. */
 static void *put(struct nlmsghdr *nlh, size_t len)
 {
 	void *p = (char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len);
 
+	if (NLMSG_ALIGN(nlh->nlmsg_len) + NLMSG_ALIGN(len) > sizeof(struct request))
+		fatal("netlink request of type %d does not fit %zu bytes", nlh->nlmsg_type,
+		      sizeof(struct request));
 	memset(p, 0, NLMSG_ALIGN(len));
-	nlh->nlmsg_len = NLMSG_ALIGN(nlh->nlmsg_len) + NLMSG_ALIGN(len);
+	nlh->nlmsg_len = (uint32_t)(NLMSG_ALIGN(nlh->nlmsg_len) + NLMSG_ALIGN(len));
 	return p;
 }
 
@@ -106,34 +111,59 @@ void netlink_close(struct netlink *nl)
 /* Called for each answer that is not an acknowledgement. */
 typedef void answer_fn(const struct nlmsghdr *nlh, void *data);
 
+/* The kernel's verdict on a request, from an NLMSG_ERROR or NLMSG_DONE
+ * message: 0, or -1 with errno set. */
+static int verdict(const struct nlmsghdr *nlh)
+{
+	int error;
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int))) {
+		errno = EBADMSG;
+		return -1;
+	}
+	memcpy(&error, NLMSG_DATA(nlh), sizeof(error));  /* nlmsgerr starts with it */
+	if (error == 0)
+		return 0;
+	errno = -error;
+	return -1;
+}
+
 /* Send a request, then read answers until the kernel's acknowledgement
  * (NLMSG_ERROR with error 0) or the end of a dump (NLMSG_DONE), handing each
  * other answer to cb. Returns 0, or -1 with errno set from the kernel's
  * error answer. */
 static int transact(struct netlink *nl, struct request *req, answer_fn *cb, void *data)
 {
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK }, from;
 	char buf[NL_BUFSIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+	socklen_t fromlen;
 	struct nlmsghdr *nlh;
 	ssize_t n;
+	int len;
 
 	if (sendto(nl->fd, req, req->hdr.nlmsg_len, 0, (struct sockaddr *)&kernel,
 		   sizeof(kernel)) == -1)
 		return -1;
 	for (;;) {
-		n = recv(nl->fd, buf, sizeof(buf), 0);
+		fromlen = sizeof(from);
+		/* MSG_TRUNC: recvfrom() returns the datagram's real length. */
+		n = recvfrom(nl->fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&from, &fromlen);
 		if (n == -1)
 			return -1;
-		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, (size_t)n); nlh = NLMSG_NEXT(nlh, n)) {
+		if ((size_t)n > sizeof(buf)) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		if (from.nl_pid != 0)           /* not from the kernel */
+			continue;
+		len = (int)n;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
 			if (nlh->nlmsg_seq != nl->seq)
 				continue;
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *err = NLMSG_DATA(nlh);
-				if (err->error == 0)
-					return 0;
-				errno = -err->error;
+			if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
+				return verdict(nlh);
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+				errno = EAGAIN;         /* the table changed under the dump */
 				return -1;
 			}
 			if (cb != NULL)
@@ -149,7 +179,8 @@ static void link_index_answer(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifinfomsg *ifm = NLMSG_DATA(nlh);
 
-	*(int *)data = ifm->ifi_index;
+	if (nlh->nlmsg_type == RTM_NEWLINK && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifm)))
+		*(int *)data = ifm->ifi_index;
 }
 
 /* `ip link show NAME`: the index of a link, or -1 with errno ENODEV. */
@@ -173,9 +204,10 @@ static void bridge_addr_answer(const struct nlmsghdr *nlh, void *data)
 	const struct ifaddrmsg *ifa = NLMSG_DATA(nlh);
 	struct bridge *br = data;
 	const struct rtattr *rta = IFA_RTA(ifa);
-	unsigned int len = IFA_PAYLOAD(nlh);
+	int len = IFA_PAYLOAD(nlh);
 
-	if ((int)ifa->ifa_index != br->index || br->prefixlen >= 0)
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
+	    (int)ifa->ifa_index != br->index || br->prefixlen >= 0)
 		return;
 	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFA_LOCAL && RTA_PAYLOAD(rta) == sizeof(struct in_addr)) {
@@ -256,17 +288,17 @@ int add_address(struct netlink *nl, const char *name, struct in_addr addr, int p
 {
 	char text[INET_ADDRSTRLEN];
 	struct request req;
-	struct ifaddrmsg *ifa = new_request(nl, &req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
-					    sizeof(*ifa));
-	unsigned int index = if_nametoindex(name);
+	struct ifaddrmsg *ifa;
+	int index = link_index(nl, name);
 
 	inet_ntop(AF_INET, &addr, text, sizeof(text));
-	if (index == 0)
-		return setup_fail("find %s to add %s/%d", name, text, prefixlen);
+	if (index == -1)
+		return setup_fail("find %s to add %s/%d (ip link show %s)", name, text, prefixlen, name);
+	ifa = new_request(nl, &req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = (unsigned char)prefixlen;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	ifa->ifa_index = index;
+	ifa->ifa_index = (unsigned int)index;
 	put_attr(&req.hdr, IFA_LOCAL, &addr, sizeof(addr));
 	put_attr(&req.hdr, IFA_ADDRESS, &addr, sizeof(addr));
 	if (transact(nl, &req, NULL, NULL) == -1)

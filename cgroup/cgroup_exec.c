@@ -201,16 +201,24 @@ static void enter_cgroup(struct cgroup *cg, pid_t pid, int release_fd)
 	remove_and_exit(cg);
 }
 
-/* Wait for CMD; the forwarded signals interrupt waitpid(2). */
+/* Wait for CMD; the forwarded signals interrupt waitid(2). WNOWAIT leaves
+ * CMD a zombie until the forwarder has forgotten its PID, so that no signal
+ * can reach another process that reuses the number. */
 static int wait_child(struct cgroup *cg, pid_t pid)
 {
+	siginfo_t info;
 	int status;
 
-	while (waitpid(pid, &status, 0) == -1) {
+	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) == -1) {
 		if (errno != EINTR) {
-			errMsg("waitpid %d", (int)pid);
+			errMsg("waitid %d", (int)pid);
 			remove_and_exit(cg);
 		}
+	}
+	child_pid = 0;
+	if (waitpid(pid, &status, 0) == -1) {
+		errMsg("waitpid %d", (int)pid);
+		remove_and_exit(cg);
 	}
 	return status;
 }

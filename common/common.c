@@ -12,13 +12,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Print "prog: MESSAGE[: strerror(err)]\n" on stderr. */
-static void vreport(int err, const char *fmt, va_list ap)
+/* Print "prog: MESSAGE[: strerror(err)]\n" on stderr, after what is
+ * waiting in stdout unless in_child (whose stdout buffer is its parent's). */
+static void vreport(int err, bool in_child, const char *fmt, va_list ap)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	fflush(stdout);
+	if (!in_child)
+		fflush(stdout);
 	if (err)
 		fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, msg, strerror(err));
 	else
@@ -31,7 +33,7 @@ void errExit(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(err, fmt, ap);
+	vreport(err, false, fmt, ap);
 	va_end(ap);
 	exit(EXIT_CANCELED);
 }
@@ -42,7 +44,7 @@ void errExitChild(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(err, fmt, ap);
+	vreport(err, true, fmt, ap);
 	va_end(ap);
 	_exit(EXIT_CANCELED);
 }
@@ -52,7 +54,7 @@ void fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(0, fmt, ap);
+	vreport(0, false, fmt, ap);
 	va_end(ap);
 	exit(EXIT_CANCELED);
 }
@@ -63,7 +65,7 @@ void errMsg(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(err, fmt, ap);
+	vreport(err, false, fmt, ap);
 	va_end(ap);
 	errno = err;
 }
@@ -73,7 +75,7 @@ void warnMsg(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(0, fmt, ap);
+	vreport(0, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -251,6 +253,10 @@ ssize_t read_file(const char *path, char *buf, size_t size)
 	ssize_t n, total = 0;
 	int fd, err;
 
+	if (size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
 		return -1;

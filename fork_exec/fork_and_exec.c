@@ -7,6 +7,7 @@
  * env(1) does: 125 when we fail ourselves, 126 when CMD cannot be executed,
  * 127 when it is not found, 128+N when it died of signal N.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -38,9 +39,9 @@ static char **parse_command_line(int argc, char *argv[])
 	return &argv[optind];
 }
 
-/* Child: block until the parent closes its end of the pipe. read() returns
- * 0 (end of file) only when no process holds the write end open any more, so
- * we first close our own copy of it, inherited through fork(). */
+/* Child: block until the parent writes one byte into the pipe. We close our
+ * copy of the write end first, so that if the parent dies instead, read()
+ * sees end of file (no writer is left) and we give up rather than go on. */
 static void wait_for_parent(int go[2])
 {
 	char byte;
@@ -51,6 +52,10 @@ static void wait_for_parent(int go[2])
 	n = read(go[0], &byte, 1);
 	if (n == -1)
 		errExitChild("read pipe %d", go[0]);
+	if (n == 0) {
+		errno = EPIPE;
+		errExitChild("the parent went away before releasing the child");
+	}
 	if (close(go[0]) == -1)
 		errExitChild("close pipe read end %d", go[0]);
 }
@@ -59,7 +64,7 @@ static void wait_for_parent(int go[2])
 static void run_child(int go[2], char **cmd)
 {
 	/* Both processes write to the same stdout. Without this wait the
-	 * scheduler decides whose lines come first; the parent closes the
+	 * scheduler decides whose lines come first; the parent writes to the
 	 * pipe only after its own lines are out, so ours always follow. */
 	wait_for_parent(go);
 	printf("Child  (PID=%ld) exists with parent PID=%ld\n", (long)getpid(), (long)getppid());
@@ -78,9 +83,11 @@ static int announce_child(pid_t child)
 	return fflush(stdout) == EOF ? -1 : 0;
 }
 
-/* Parent: let the child go on, by closing the pipe (the child sees EOF). */
+/* Parent: let the child go on, with one byte through the pipe. */
 static void release_child(int go[2])
 {
+	if (write(go[1], "g", 1) != 1)
+		errExit("write pipe %d", go[1]);
 	if (close(go[0]) == -1)
 		errExit("close pipe read end %d", go[0]);
 	if (close(go[1]) == -1)

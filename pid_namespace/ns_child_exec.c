@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,8 +125,9 @@ static struct options parse_command_line(int argc, char *argv[])
 	return o;
 }
 
-/* Child: block until the parent closes the pipe. read() sees end of file
- * only when no process holds the write end open, so close our own copy first.
+/* Child: block until the parent writes one byte into the pipe. Our copy of
+ * the write end is closed first, so that if the parent dies instead, read()
+ * sees end of file and we give up rather than run CMD unmapped.
  *
  * Why wait: with -U -z the parent writes our uid_map and gid_map after
  * clone() returns. Until then our IDs inside the new user namespace are
@@ -137,11 +139,17 @@ static struct options parse_command_line(int argc, char *argv[])
 static void wait_for_parent(int go[2])
 {
 	char byte;
+	ssize_t n;
 
 	if (close(go[1]) == -1)
 		errExitChild("close pipe write end %d", go[1]);
-	if (read(go[0], &byte, 1) == -1)
+	n = read(go[0], &byte, 1);
+	if (n == -1)
 		errExitChild("read pipe %d", go[0]);
+	if (n == 0) {           /* no byte: the parent died before the maps */
+		errno = EPIPE;
+		errExitChild("the parent went away before releasing the child");
+	}
 	if (close(go[0]) == -1)
 		errExitChild("close pipe read end %d", go[0]);
 }
@@ -162,6 +170,11 @@ static int child_main(void *arg)
 {
 	struct child_args *args = arg;
 
+	/* With -p the child is PID 1 of its namespace, and PID 1 ignores the
+	 * signals it has no handler for: were we killed, it would run on with
+	 * no parent. The kernel sends it SIGKILL when we die. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		errExitChild("prctl(PR_SET_PDEATHSIG)");
 	wait_for_parent(args->go);
 	if (args->private_mounts)
 		make_mounts_private();
@@ -251,9 +264,11 @@ static int prepare_child(const struct options *o, pid_t child)
 	return 0;
 }
 
-/* Let the child go on, by closing the pipe (the child sees EOF). */
+/* Let the child go on, with one byte through the pipe. */
 static void release_child(int go[2])
 {
+	if (write(go[1], "g", 1) != 1)
+		errExit("write pipe %d", go[1]);
 	if (close(go[0]) == -1)
 		errExit("close pipe read end %d", go[0]);
 	if (close(go[1]) == -1)

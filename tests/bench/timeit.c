@@ -26,6 +26,11 @@
 
 #include "common.h"
 
+static const char usage_text[] =
+	"[-p MS] N LABEL CMD [ARG...]\n"
+	"Run CMD N times; print its median and fastest wall time and peak RSS.\n"
+	"  -p MS  pause MS milliseconds (0 to 999) before each run\n";
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -65,25 +70,32 @@ static int by_value(const void *a, const void *b)
 
 int main(int argc, char *argv[])
 {
-	long runs, rss, peak = 0, pause_ms = 0;
+	struct timespec pause = { 0 };
+	long runs, rss, peak = 0;
 	double *ms;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+p:")) != -1) {
-		if (opt != 'p')
-			usage_exit(EXIT_CANCELED, "[-p MS] N LABEL CMD [ARG...]\n");
-		pause_ms = parse_long_or_die(optarg, 0, 10000, "pause");
+	while ((opt = getopt(argc, argv, "+hp:")) != -1) {
+		switch (opt) {
+		case 'p':
+			pause.tv_nsec = parse_long_or_die(optarg, 0, 999, "pause in ms") * 1000000;
+			break;
+		case 'h':
+			usage_exit(0, usage_text);
+		default:
+			usage_exit(EXIT_CANCELED, usage_text);
+		}
 	}
 	if (argc - optind < 3)
-		usage_exit(EXIT_CANCELED, "[-p MS] N LABEL CMD [ARG...]\n");
+		usage_exit(EXIT_CANCELED, usage_text);
 	runs = parse_long_or_die(argv[optind], 1, 100000, "number of runs");
 	ms = calloc((size_t)runs, sizeof(*ms));
 	if (ms == NULL)
 		errExit("calloc %ld doubles", runs);
 	run_once(&argv[optind + 2], &rss);      /* warm the caches */
 	for (long i = 0; i < runs; i++) {
-		if (usleep((useconds_t)pause_ms * 1000) == -1)
-			errExit("usleep %ld ms", pause_ms);
+		if (nanosleep(&pause, NULL) == -1)
+			errExit("nanosleep %ld ns", pause.tv_nsec);
 		ms[i] = run_once(&argv[optind + 2], &rss);
 		if (rss > peak)
 			peak = rss;
