@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,55 @@ void exec_command(char *const argv[])
 	fprintf(stderr, "%s: cannot run '%s': %s\n", program_invocation_short_name,
 		argv[0], strerror(err));
 	_exit(exec_failure_status(err));
+}
+
+void wait_for_go(int go[2])
+{
+	char byte;
+	ssize_t n;
+
+	/* Our copy of the write end must go first: end of file comes only when
+	 * no process holds one open. */
+	if (close(go[1]) == -1)
+		errExitChild("close pipe write end %d", go[1]);
+	do
+		n = read(go[0], &byte, 1);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		errExitChild("read pipe %d", go[0]);
+	if (n == 0) {
+		errno = EPIPE;
+		errExitChild("the parent went away before letting the child go");
+	}
+	if (close(go[0]) == -1)
+		errExitChild("close pipe read end %d", go[0]);
+}
+
+void send_go(int go[2])
+{
+	if (write(go[1], "g", 1) != 1)
+		errExit("write pipe %d", go[1]);
+	if (close(go[0]) == -1)
+		errExit("close pipe read end %d", go[0]);
+	if (close(go[1]) == -1)
+		errExit("close pipe write end %d", go[1]);
+}
+
+int wait_for_child(pid_t child)
+{
+	int wstatus;
+
+	while (waitpid(child, &wstatus, 0) == -1)
+		if (errno != EINTR)
+			errExit("waitpid %ld", (long)child);
+	return wstatus;
+}
+
+void stop_child(pid_t child)
+{
+	if (kill(child, SIGKILL) == -1)
+		errExit("kill %ld", (long)child);
+	wait_for_child(child);
 }
 
 int write_file(const char *path, const char *s)

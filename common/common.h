@@ -71,6 +71,20 @@ int exec_failure_status(int err);
  * For use in a child process. */
 void exec_command(char *const argv[]) __attribute__((noreturn));
 
+/* A pipe that holds a child back until its parent says go. After fork() or
+ * clone(), the child calls wait_for_go(go), which returns once the parent has
+ * called send_go(go): one byte through the pipe. Should the parent die first,
+ * the child sees end of file and exits 125 instead of going on. */
+void wait_for_go(int go[2]);
+void send_go(int go[2]);
+
+/* waitpid() for a child (retrying on EINTR); returns its wait status. */
+int wait_for_child(pid_t child);
+
+/* On the parent's own failure: kill a child that still waits for its go, so
+ * that its command never runs, and reap it. */
+void stop_child(pid_t child);
+
 /* Write the string s to the file at path (open, one write, close).
  * Returns 0, or -1 with errno set. */
 int write_file(const char *path, const char *s);

@@ -39,34 +39,13 @@ static char **parse_command_line(int argc, char *argv[])
 	return &argv[optind];
 }
 
-/* Child: block until the parent writes one byte into the pipe. We close our
- * copy of the write end first, so that if the parent dies instead, read()
- * sees end of file (no writer is left) and we give up rather than go on. */
-static void wait_for_parent(int go[2])
-{
-	char byte;
-	ssize_t n;
-
-	if (close(go[1]) == -1)
-		errExitChild("close pipe write end %d", go[1]);
-	n = read(go[0], &byte, 1);
-	if (n == -1)
-		errExitChild("read pipe %d", go[0]);
-	if (n == 0) {
-		errno = EPIPE;
-		errExitChild("the parent went away before releasing the child");
-	}
-	if (close(go[0]) == -1)
-		errExitChild("close pipe read end %d", go[0]);
-}
-
 /* Child: say who we are, then become CMD. Never returns. */
 static void run_child(int go[2], char **cmd)
 {
 	/* Both processes write to the same stdout. Without this wait the
 	 * scheduler decides whose lines come first; the parent writes to the
 	 * pipe only after its own lines are out, so ours always follow. */
-	wait_for_parent(go);
+	wait_for_go(go);
 	printf("Child  (PID=%ld) exists with parent PID=%ld\n", (long)getpid(), (long)getppid());
 	/* exec replaces our memory, stdio buffer included: flush it first. */
 	if (fflush(stdout) == EOF)
@@ -83,41 +62,11 @@ static int announce_child(pid_t child)
 	return fflush(stdout) == EOF ? -1 : 0;
 }
 
-/* Parent: let the child go on, with one byte through the pipe. */
-static void release_child(int go[2])
-{
-	if (write(go[1], "g", 1) != 1)
-		errExit("write pipe %d", go[1]);
-	if (close(go[0]) == -1)
-		errExit("close pipe read end %d", go[0]);
-	if (close(go[1]) == -1)
-		errExit("close pipe write end %d", go[1]);
-}
-
-/* Parent: wait for the child to end; return its wait status. */
-static int wait_for_child(pid_t child)
-{
-	int wstatus;
-
-	if (waitpid(child, &wstatus, 0) == -1)
-		errExit("waitpid %ld", (long)child);
-	return wstatus;
-}
-
-/* Parent, on its own failure: kill the child, still blocked on the pipe, so
- * that CMD never runs, and reap it. */
-static void stop_child(pid_t child)
-{
-	if (kill(child, SIGKILL) == -1)
-		errExit("kill %ld", (long)child);
-	wait_for_child(child);
-}
-
 int main(int argc, char *argv[])
 {
 	char **cmd = parse_command_line(argc, argv);
+	int go[2], wstatus;
 	pid_t child;
-	int go[2];
 
 	if (pipe(go) == -1)
 		errExit("pipe");
@@ -135,6 +84,9 @@ int main(int argc, char *argv[])
 		stop_child(child);
 		return EXIT_CANCELED;
 	}
-	release_child(go);
-	return exit_status_of(wait_for_child(child));
+	send_go(go);
+	/* wait: block until the child ends, and learn how it ended. */
+	if (waitpid(child, &wstatus, 0) == -1)
+		errExit("waitpid %ld", (long)child);
+	return exit_status_of(wstatus);
 }

@@ -125,35 +125,6 @@ static struct options parse_command_line(int argc, char *argv[])
 	return o;
 }
 
-/* Child: block until the parent writes one byte into the pipe. Our copy of
- * the write end is closed first, so that if the parent dies instead, read()
- * sees end of file and we give up rather than run CMD unmapped.
- *
- * Why wait: with -U -z the parent writes our uid_map and gid_map after
- * clone() returns. Until then our IDs inside the new user namespace are
- * unmapped (we are "nobody", 65534), and an execve() done that early would
- * run CMD with those IDs; the kernel also computes the capabilities of the
- * new program at execve() from the IDs of that moment. So we wait until the
- * maps are written (see user_namespaces(7)). Waiting always also keeps the
- * parent's -v line before anything CMD prints. */
-static void wait_for_parent(int go[2])
-{
-	char byte;
-	ssize_t n;
-
-	if (close(go[1]) == -1)
-		errExitChild("close pipe write end %d", go[1]);
-	n = read(go[0], &byte, 1);
-	if (n == -1)
-		errExitChild("read pipe %d", go[0]);
-	if (n == 0) {           /* no byte: the parent died before the maps */
-		errno = EPIPE;
-		errExitChild("the parent went away before releasing the child");
-	}
-	if (close(go[0]) == -1)
-		errExitChild("close pipe read end %d", go[0]);
-}
-
 /* Child, new mount namespace: stop mount events from crossing into it or
  * out of it. clone(CLONE_NEWNS) copies the parent's mounts with their
  * propagation type. systemd makes "/" shared, so a copy of a shared mount is
@@ -175,7 +146,14 @@ static int child_main(void *arg)
 	 * no parent. The kernel sends it SIGKILL when we die. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		errExitChild("prctl(PR_SET_PDEATHSIG)");
-	wait_for_parent(args->go);
+	/* Why wait: with -U -z the parent writes our uid_map and gid_map after
+	 * clone() returns. Until then our IDs inside the new user namespace are
+	 * unmapped (we are "nobody", 65534), and an execve() done that early
+	 * would run CMD with those IDs; the kernel also computes the
+	 * capabilities of the new program at execve() from the IDs of that
+	 * moment (user_namespaces(7)). Waiting always also keeps the parent's
+	 * -v line before anything CMD prints. */
+	wait_for_go(args->go);
 	if (args->private_mounts)
 		make_mounts_private();
 	exec_command(args->cmd);
@@ -264,36 +242,6 @@ static int prepare_child(const struct options *o, pid_t child)
 	return 0;
 }
 
-/* Let the child go on, with one byte through the pipe. */
-static void release_child(int go[2])
-{
-	if (write(go[1], "g", 1) != 1)
-		errExit("write pipe %d", go[1]);
-	if (close(go[0]) == -1)
-		errExit("close pipe read end %d", go[0]);
-	if (close(go[1]) == -1)
-		errExit("close pipe write end %d", go[1]);
-}
-
-/* Wait for the child to end; return its wait status. */
-static int wait_for_child(pid_t child)
-{
-	int wstatus;
-
-	if (waitpid(child, &wstatus, 0) == -1)
-		errExit("waitpid %ld", (long)child);
-	return wstatus;
-}
-
-/* On our own failure: kill the child, still blocked on the pipe, so that
- * CMD never runs half set up, and reap it. */
-static void stop_child(pid_t child)
-{
-	if (kill(child, SIGKILL) == -1)
-		errExit("kill %ld", (long)child);
-	wait_for_child(child);
-}
-
 int main(int argc, char *argv[])
 {
 	struct options o = parse_command_line(argc, argv);
@@ -311,7 +259,7 @@ int main(int argc, char *argv[])
 		stop_child(child);
 		return EXIT_CANCELED;
 	}
-	release_child(args.go);
+	send_go(args.go);
 	wstatus = wait_for_child(child);
 	if (o.verbose)
 		printf("%s: terminating\n", program_invocation_short_name);

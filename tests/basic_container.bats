@@ -10,11 +10,8 @@ bats_require_minimum_version 1.5.0
 setup_file() {
 	require_root
 	RUNTIME="$TOP/basic_container/bin/basic_container"
-	# A rootfs a plain user may enter too (its parents must be searchable).
 	ROOTFS_DIR=$(mktemp -d /tmp/basic_container_test.XXXXXX)
-	chmod 755 "$ROOTFS_DIR"
-	"$TOP/basic_container/make_rootfs.sh" "$ROOTFS_DIR/rootfs" >/dev/null
-	cp "$TOP/tests/probe/probe" "$ROOTFS_DIR/rootfs/probe"
+	make_test_rootfs "$ROOTFS_DIR"
 	export RUNTIME ROOTFS_DIR
 }
 

@@ -18,8 +18,7 @@ setup_file() {
 	"$TOP/setup_bridge.sh" >/dev/null
 	RUNTIME="$TOP/basic_container/bin/basic_container"
 	ROOTFS_DIR=$(mktemp -d /tmp/container_network_test.XXXXXX)
-	"$TOP/basic_container/make_rootfs.sh" "$ROOTFS_DIR/rootfs" >/dev/null
-	cp "$TOP/tests/probe/probe" "$ROOTFS_DIR/rootfs/probe"
+	make_test_rootfs "$ROOTFS_DIR"
 	export RUNTIME ROOTFS_DIR
 }
 
@@ -136,8 +135,7 @@ wait_for_no_ports() {
 }
 
 @test "a container that takes over the address of one that just exited answers at once" {
-	local round
-	for round in 1 2 3; do
+	for _ in 1 2 3; do
 		start_container 10.240.0.2
 		run ping -c 1 -W 1 10.240.0.2
 		assert_success

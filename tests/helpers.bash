@@ -31,3 +31,11 @@ require_userns() {
 as_nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
 }
+
+# A root filesystem for containers in DIR/rootfs: busybox, plus our static
+# probe as /probe. DIR and its parents stay searchable by a plain user.
+make_test_rootfs() {
+	chmod 755 "$1"
+	"$TOP/basic_container/make_rootfs.sh" "$1/rootfs" >/dev/null
+	cp "$TOP/tests/probe/probe" "$1/rootfs/probe"
+}
