@@ -191,6 +191,14 @@ static int parent_dir(struct cgroup *cg, const char *hierarchy, const char *cont
 			return fail(cg, ENOENT, "parent cgroup %s (from CGROUP_PARENT)", dir);
 		return 0;
 	}
+	/* v2's "no internal processes" rule: a cgroup other than the root
+	 * that holds processes (ours holds us) cannot hand controllers down
+	 * to children. So on v2 we start from the root, as runc and crun do
+	 * with their cgroupfs driver. */
+	if (controller == NULL) {
+		strcpy(dir, hierarchy);
+		return 0;
+	}
 	if (own_cgroup_path(cg, controller, own, sizeof(own)) == -1)
 		return -1;
 	n = snprintf(dir, PATH_MAX, "%s%s", hierarchy, strcmp(own, "/") == 0 ? "" : own);

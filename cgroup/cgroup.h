@@ -17,15 +17,19 @@
  * CGROUP_ROOT=DIR and CGROUP_VERSION=1|2 override both, so tests can drive
  * the module against a fake tree of plain files.
  *
- * New cgroups are made under the caller's own cgroup (from /proc/self/cgroup),
- * never beside or above it: the caller may already be confined. The rule for
+ * On v1, new cgroups are made under the caller's own cgroup (from
+ * /proc/self/cgroup), never beside or above it: the caller may already be
+ * confined. On v2 that cannot work: a cgroup other than the root that holds
+ * processes (the caller's holds the caller) may not hand controllers down to
+ * children ("no internal processes", cgroups(7)); so there, as runc and crun
+ * do with their cgroupfs driver, they are made under the root. The rule for
  * the parent directory, per hierarchy (v1: ROOT/<controller>, v2: ROOT):
  *   1. CGROUP_PARENT=/PATH when set: the cgroup PATH of that hierarchy, e.g.
  *      CGROUP_PARENT=/ for its root, or /a/b for a fake tree's ROOT/memory/a/b;
- *   2. else the caller's own cgroup, from the "N:memory:/PATH" line (v1) or
- *      the "0::/PATH" line (v2) of /proc/self/cgroup, when that directory
- *      exists under the hierarchy;
- *   3. else the hierarchy's root itself: the caller sees its own cgroup
+ *   2. else, on v2, the root;
+ *   3. else, on v1, the caller's own cgroup, from the "N:memory:/PATH" line of
+ *      /proc/self/cgroup, when that directory exists under the hierarchy;
+ *   4. else the hierarchy's root itself: the caller sees its own cgroup
  *      mounted as the root (a container without a cgroup namespace of its
  *      own), or a fake tree does not hold the caller's path.
  */
