@@ -6,13 +6,12 @@
  * mount, UTS, IPC and network namespaces, writes the child's uid and gid
  * maps, plugs a veth pair into the bridge with the peer already inside the
  * child's network namespace, puts it in a cgroup when limits were asked for,
- * and then lets it go. The child configures its network, pivots into the
- * root filesystem, mounts a fresh /proc, sets its hostname and execs CMD.
+ * and then lets it go. The child sets its hostname, pivots into the root
+ * filesystem, mounts a fresh /proc, configures its network and execs CMD.
  * The parent waits, forwards signals, and exits with CMD's status.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <sched.h>
@@ -54,6 +53,9 @@ static const char usage_text[] =
 	"  -c CPUS    CPU time, in CPUs (e.g. 0.5)\n"
 	"  -q         quiet: print only CMD's own output\n"
 	"  -h         this help\n"
+	"\n"
+	"SIGINT, SIGTERM and SIGHUP go on to the container's PID 1, which, as\n"
+	"the init of its PID namespace, ignores those it has no handler for.\n"
 	"\n"
 	"Exit status: CMD's; 125 when the container could not be set up,\n"
 	"126 when CMD cannot be executed, 127 when it is not found,\n"
