@@ -11,7 +11,7 @@ STEPS := common fork_exec pid_namespace cgroup basic_container
 # Debian 12 / Ubuntu 24.04 package names. .ci/run installs these through `make deps`.
 PACKAGES := build-essential pkg-config check bats bats-support bats-assert \
 	busybox-static iproute2 iptables conntrack netcat-openbsd iputils-ping python3 \
-	cgroup-tools util-linux procps shellcheck tmux
+	cgroup-tools util-linux procps shellcheck tmux git
 
 all:
 	@for s in $(STEPS); do $(MAKE) --no-print-directory -C $$s all || exit 1; done

@@ -8,6 +8,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Some tests run our programs as the user nobody, who must be able to reach
+# them. When this tree lies where nobody cannot (a clone under /root, mode
+# 700), run the whole suite from a copy that nobody can reach.
+if [ "$(id -u)" -eq 0 ] && [ -z "${RUN_FROM_COPY:-}" ] &&
+	! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$PWD/tests/run.sh"; then
+	copy=$(mktemp -d /tmp/run_tests.XXXXXX)
+	chmod 755 "$copy"
+	cp -a . "$copy/tree"
+	chmod 755 "$copy/tree"
+	status=0
+	RUN_FROM_COPY=1 "$copy/tree/tests/run.sh" || status=$?
+	rm -rf "$copy"
+	exit "$status"
+fi
+
 passed=0
 failed=0
 skipped=0
