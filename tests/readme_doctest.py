@@ -8,8 +8,9 @@ are commands, the lines after each are what it prints. A block right after
 an HTML comment "<!-- not run: REASON -->" is for reading only. All the other
 blocks run, in the README's order, in one bash session (so that one block can
 build on another), with "sudo " dropped, as root, in a scratch copy of the
-repository and a throwaway network namespace: nothing the README does reaches
-the machine. Each command is a test, printed in TAP form with its README line;
+repository and throwaway network, UTS, IPC and mount namespaces. A command
+must exit 0, unless it says otherwise in a comment ("# exit status 125") or
+the reader is shown its status ("$?"). Each command is a test, printed in TAP form with its README line;
 a mismatch shows the expected and the actual lines. At the end: how many
 blocks ran out of how many, and which did not, and why.
 
@@ -37,11 +38,19 @@ MARK = "@@readme-doctest@@"
 SESSION_TIMEOUT = 900
 
 
+EXIT_STATUS = re.compile(r"\s#\s*exit status (\d+)$")
+
+
 class Command:
     def __init__(self, line, text):
         self.line = line          # its line number in the README
         self.text = text          # as printed, after "$ "
         self.expected = []
+        match = EXIT_STATUS.search(text)
+        # A command fails unless it says otherwise ("... # exit status 125")
+        # or the reader is shown its status ("$ echo $?" next, or in it).
+        self.status = int(match.group(1)) if match else 0
+        self.status_shown = "$?" in text
 
 
 class Block:
@@ -67,6 +76,8 @@ def parse(path):
             if line.strip() == FENCE_CLOSE:
                 block, previous = None, line
             elif line.startswith("$ "):
+                if block.commands and "$?" in line:
+                    block.commands[-1].status_shown = True
                 block.commands.append(Command(number, line[2:]))
             elif block.commands:
                 block.commands[-1].expected.append(line)
@@ -101,9 +112,13 @@ def run_session(commands, workdir):
         f.write(session_script(commands))
     # A reader's shell: not a make's child (make test runs us), in C locale.
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-    env.update(LC_ALL="C", TERM="dumb", COLUMNS="80")
+    env.update(LC_ALL="C", TERM="dumb", COLUMNS="80",
+               FORWARDING_STATE_DIR=os.path.join(workdir, ".forwarding-state"))
     try:
-        proc = subprocess.run(["unshare", "--net", "--", "bash", script], cwd=workdir,
+        # Its own network, hostname, IPC and mount table: a command that
+        # misbehaves cannot reach the machine's.
+        proc = subprocess.run(["unshare", "--net", "--uts", "--ipc", "--mount",
+                               "--propagation", "private", "--", "bash", script], cwd=workdir,
                               env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               timeout=SESSION_TIMEOUT)
         text, complaint = proc.stdout.decode("utf-8", "replace"), None
@@ -116,11 +131,11 @@ def run_session(commands, workdir):
             before, _, rest = line.partition(MARK)
             if before:
                 current.append(before)
-            index = int(rest.split()[0])
+            index, status = (int(word) for word in rest.split()[:2])
             # The mark's own leading newline ends the output's last line.
             if current and current[-1] == "":
                 current.pop()
-            outputs[index] = current
+            outputs[index] = (current, status)
             current = []
         else:
             current.append(line)
@@ -213,9 +228,11 @@ def main():
 
     failed = 0
     print(f"1..{len(commands)}")
-    for number, (command, actual) in enumerate(zip(commands, outputs), 1):
+    for number, (command, result) in enumerate(zip(commands, outputs), 1):
         title = f"{name}:{command.line}: $ {command.text}"
-        if actual is not None and matches(command.expected, actual):
+        actual, status = result if result is not None else (None, None)
+        status_ok = command.status_shown or status == command.status
+        if actual is not None and status_ok and matches(command.expected, actual):
             print(f"ok {number} {title}")
             continue
         failed += 1
@@ -223,6 +240,8 @@ def main():
         if actual is None:
             print(f"# it never finished{': ' + complaint if complaint else ''}")
             continue
+        if not status_ok:
+            print(f"# exit status {status}, not {command.status}")
         print("# expected:")
         print("\n".join("#   " + line for line in command.expected) or "#   (nothing)")
         print("# printed:")
