@@ -423,17 +423,32 @@ static void write_id_maps(struct container *c)
 	write_proc_file(c, "gid_map", map);
 }
 
+/* The container's MAC address follows from its IP, as the CNI bridge plugin
+ * makes it: 0a:58 (locally administered) and the address's four bytes. With
+ * a random one, a container that takes the IP of one that just exited would
+ * be unreachable for seconds: the host's neighbour cache still holds the old
+ * MAC, and for a second after an update ignores ARP that would correct it
+ * (locktime, arp(7)), then waits for its own probes. */
+static void mac_for_ip(struct in_addr ip, unsigned char mac[6])
+{
+	mac[0] = 0x0a;
+	mac[1] = 0x58;
+	memcpy(&mac[2], &ip.s_addr, 4);
+}
+
 /* Name the host end veth + 6 random hex digits; another container may take
  * a name between our choice and our request, so try again on EEXIST. */
 static void attach_veth(struct container *c)
 {
-	unsigned char id[3];
+	unsigned char id[3], mac[6];
+
+	mac_for_ip(c->opt.ip, mac);
 
 	for (int tries = 0; tries < 8; tries++) {
 		if (getrandom(id, sizeof(id), 0) != sizeof(id))
 			abandon(c, "getrandom: %s", strerror(errno));
 		snprintf(c->veth, sizeof(c->veth), "veth%02x%02x%02x", id[0], id[1], id[2]);
-		if (create_veth_pair(&c->nl, c->veth, c->bridge.index, PEER_NAME, c->pid) == 0)
+		if (create_veth_pair(&c->nl, c->veth, c->bridge.index, PEER_NAME, mac, c->pid) == 0)
 			return;
 		if (errno != EEXIST)
 			break;

@@ -238,7 +238,7 @@ int find_bridge(struct netlink *nl, const char *name, struct bridge *br)
 }
 
 int create_veth_pair(struct netlink *nl, const char *host_name, int bridge_index,
-		     const char *peer_name, pid_t pid)
+		     const char *peer_name, const unsigned char peer_mac[6], pid_t pid)
 {
 	struct request req;
 	struct ifinfomsg *ifm = new_request(nl, &req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
@@ -259,6 +259,7 @@ int create_veth_pair(struct netlink *nl, const char *host_name, int bridge_index
 	peer_ifm = put(&req.hdr, sizeof(*peer_ifm));
 	peer_ifm->ifi_family = AF_UNSPEC;
 	put_attr_str(&req.hdr, IFLA_IFNAME, peer_name);
+	put_attr(&req.hdr, IFLA_ADDRESS, peer_mac, 6);
 	put_attr_u32(&req.hdr, IFLA_NET_NS_PID, (uint32_t)pid);
 	end_nest(&req.hdr, peer);
 	end_nest(&req.hdr, data);

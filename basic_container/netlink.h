@@ -46,12 +46,12 @@ void netlink_close(struct netlink *nl);
 int find_bridge(struct netlink *nl, const char *name, struct bridge *br);
 
 /* `ip link add HOST_NAME master BRIDGE up type veth peer name PEER_NAME
- *  netns PID`: one message creates the pair with the peer already inside the
+ *  address PEER_MAC netns PID`: one message creates the pair with the peer already inside the
  * network namespace of process pid, so no fixed name ever appears on the host
  * and the kernel never has to move a device between namespaces.
  * errno EEXIST when HOST_NAME is taken. */
 int create_veth_pair(struct netlink *nl, const char *host_name, int bridge_index,
-		     const char *peer_name, pid_t pid);
+		     const char *peer_name, const unsigned char peer_mac[6], pid_t pid);
 
 /* `ip link set NAME up` */
 int link_up(struct netlink *nl, const char *name);

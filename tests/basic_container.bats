@@ -60,8 +60,10 @@ container() {
 	assert_success
 	assert_output 1
 	run container none sh -c '/probe pids; true'
+	assert_success
 	assert_equal "$(sort -n <<<"$output" | tr '\n' ' ')" "1 2 "
 	run container none ps -o pid,ppid,user,args
+	assert_success
 	assert_line --index 0 --regexp '^PID +PPID +USER +COMMAND'
 	assert_line --index 1 --regexp '^ +1 +0 +root +ps -o pid,ppid,user,args$'
 	assert_equal "${#lines[@]}" 2
@@ -78,6 +80,7 @@ container() {
 
 @test "-H names the container" {
 	run container -H web1 none hostname
+	assert_success
 	assert_output web1
 }
 

@@ -129,8 +129,11 @@ wait_for_no_ports() {
 }
 
 @test "a container's veth goes away with its network namespace" {
-	run container 10.240.0.2 true
-	assert_success
+	start_container 10.240.0.2
+	run bridge_ports
+	assert_output --regexp '^veth[0-9a-f]{6}$'
+	kill -TERM "${pids[-1]}"
+	wait "${pids[-1]}" || true
 	wait_for_no_ports
 }
 
@@ -214,7 +217,7 @@ nat_sandbox() {
 		./setup_forwarding.sh >/dev/null
 		nc_listen upstream 8080 "$BATS_TEST_TMPDIR/upstream"
 		"$RUNTIME" -q -r "$ROOTFS" 10.240.0.2 sh -c "echo hello from the container | nc $UPSTREAM_IP 8080"
-		wait_for 30 grep -q hello "$BATS_TEST_TMPDIR/upstream"
+		wait_for 50 grep -q hello "$BATS_TEST_TMPDIR/upstream"
 		cat "$BATS_TEST_TMPDIR/upstream"'
 	assert_success
 	assert_line "before setup_forwarding.sh: unreachable"
