@@ -87,7 +87,12 @@ traces() {
 		\( -name 'basic_container-*' -o -name 'cgroup_exec-*' -o -name 'test_cgroup*' \) \
 		-printf 'cgroup %p\n' 2>/dev/null || true
 	find /run/container-tutorial -mindepth 1 -printf 'state %p\n' 2>/dev/null || true
-	find /tmp -mindepth 1 -maxdepth 1 -printf 'file %p\n'
+	# The suite's own temporary files (mktemp's names here and in the tests),
+	# whatever else the machine may be doing in /tmp meanwhile.
+	find /tmp -mindepth 1 -maxdepth 1 \( -name 'tmp.*' -o -name '*_test.*' -o \
+		-name 'readme_doctest.*' -o -name 'sandbox_state.*' -o -name 'demo.*' -o \
+		-name 'bench_crun.*' -o -name 'test_c*.*' -o -name 'bats-run-*' \) \
+		-printf 'file %p\n'
 	pgrep -af "^($PWD|/probe)" | sed 's/^[0-9]* /process /' || true
 }
 
