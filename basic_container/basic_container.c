@@ -578,7 +578,7 @@ int main(int argc, char *argv[])
 		check_network(&c);
 	create_sync_channel(&c);
 	catch_signals(&c);
-	if (c.opt.limits.memory_bytes || c.opt.limits.pids_max || c.opt.limits.cpu_thousandths)
+	if (cgroup_has_limits(&c.opt.limits))
 		create_cgroup(&c);
 	start_child(&c);
 	write_id_maps(&c);

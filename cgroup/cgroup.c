@@ -555,3 +555,8 @@ void cgroup_parse_limit(int opt, const char *arg, struct cgroup_limits *lim)
 		fatal("no limit option -%c", opt);
 	}
 }
+
+bool cgroup_has_limits(const struct cgroup_limits *lim)
+{
+	return lim->memory_bytes || lim->pids_max || lim->cpu_thousandths;
+}

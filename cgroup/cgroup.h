@@ -37,6 +37,7 @@
 #define CGROUP_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -101,6 +102,9 @@ int cgroup_remove(struct cgroup *cg);
 
 /* The last error's message. */
 const char *cgroup_error(const struct cgroup *cg);
+
+/* Whether lim asks for any limit at all. */
+bool cgroup_has_limits(const struct cgroup_limits *lim);
 
 /* Parse one limit option into lim, as cgroup_exec and basic_container take
  * them: 'm' SIZE (e.g. 5M), 'p' N (1 to 4194304), 'c' CPUS (0.01 to 1000,

@@ -71,8 +71,7 @@ static void parse_options(int argc, char *argv[], struct options *opts)
 	}
 	if (optind == argc)
 		usage_exit(EXIT_CANCELED, usage_text);
-	if (opts->lim.memory_bytes == 0 && opts->lim.pids_max == 0 &&
-	    opts->lim.cpu_thousandths == 0)
+	if (!cgroup_has_limits(&opts->lim))
 		fatal("nothing to limit: give -m, -p or -c");
 	opts->command = &argv[optind];
 }

@@ -217,7 +217,7 @@ kill_background() {
 }
 
 @test "-m 5M kills a memory hog inside with 137 and says so" {
-	run container -m 5M none /probe memhog 50
+	run container -m 5M none cgroup_demo 50
 	assert_failure 137
 	assert_output --partial "Allocated 2 MB"
 	refute_output --partial "Allocated 10 MB"

@@ -32,10 +32,12 @@ as_nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
 }
 
-# A root filesystem for containers in DIR/rootfs: busybox, plus our static
-# probe as /probe. DIR and its parents stay searchable by a plain user.
+# A root filesystem for containers in DIR/rootfs: busybox, our static probe
+# as /probe, and step 3's greedy cgroup_demo (static too), as `make rootfs`
+# has it. DIR and its parents stay searchable by a plain user.
 make_test_rootfs() {
 	chmod 755 "$1"
 	"$TOP/basic_container/make_rootfs.sh" "$1/rootfs" >/dev/null
 	cp "$TOP/tests/probe/probe" "$1/rootfs/probe"
+	cp "$TOP/cgroup/bin/cgroup_demo" "$1/rootfs/bin/cgroup_demo"
 }

@@ -12,7 +12,6 @@
  *	probe devices             /dev entries: "null c", "pts d", "ptmx l"
  *	probe links               interfaces: "eth0 up 10.240.0.2/24", "lo up 127.0.0.1/8"
  *	probe gateway             the default route's gateway, e.g. 10.240.0.1
- *	probe memhog MB           touch MB megabytes, one "Allocated N MB" line each
  *	probe wait-signal         print "ready", wait for SIGTERM/SIGINT/SIGHUP,
  *	                          print "caught SIGNAME", exit 128+N
  *	probe exit N              exit with status N
@@ -141,21 +140,6 @@ static int gateway(void)
 	return 0;
 }
 
-static int memhog(const char *arg)
-{
-	long mb = atol(arg);
-
-	for (long i = 1; i <= mb; i++) {
-		char *p = malloc(1 << 20);
-		if (p == NULL)
-			return fail("malloc");
-		memset(p, 1, 1 << 20);
-		printf("Allocated %ld MB\n", i);
-		fflush(stdout);
-	}
-	return 0;
-}
-
 static volatile sig_atomic_t caught;
 
 static void on_signal(int sig)
@@ -193,10 +177,9 @@ int main(int argc, char *argv[])
 	if (strcmp(cmd, "devices") == 0) return devices();
 	if (strcmp(cmd, "links") == 0) return links();
 	if (strcmp(cmd, "gateway") == 0) return gateway();
-	if (strcmp(cmd, "memhog") == 0 && argc == 3) return memhog(argv[2]);
 	if (strcmp(cmd, "wait-signal") == 0) return wait_signal();
 	if (strcmp(cmd, "exit") == 0 && argc == 3) return atoi(argv[2]);
 	fprintf(stderr, "usage: probe ids|hostname|pids|mounts|devices|links|gateway|"
-		"memhog MB|wait-signal|exit N\n");
+		"wait-signal|exit N\n");
 	return 2;
 }
