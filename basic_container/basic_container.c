@@ -436,6 +436,29 @@ static void mac_for_ip(struct in_addr ip, unsigned char mac[6])
 	memcpy(&mac[2], &ip.s_addr, 4);
 }
 
+/* Read the child's report on its setup: abandon with its message when a step
+ * failed. Return at end of file (it reached exec) or, with MSG_DONTWAIT, when
+ * it has nothing to say yet. */
+static void hear_setup_report(struct container *c, int flags)
+{
+	char msg[600];
+	ssize_t n;
+	int resets = 0;
+
+	/* A child that fails while a go byte of ours lies unread in its socket
+	 * makes the kernel set ECONNRESET on our end when it exits. recv()
+	 * reports that once, ahead of the message the child sent: read again. */
+	do
+		n = recv(c->sync[0], msg, sizeof(msg) - 1, flags);
+	while (n == -1 && (errno == EINTR || (errno == ECONNRESET && resets++ == 0)));
+	if (n == -1 && !((flags & MSG_DONTWAIT) && errno == EAGAIN))
+		abandon(c, "hear from the container: %s", strerror(errno));
+	if (n > 0) {
+		msg[n] = '\0';
+		abandon(c, "container setup failed: %s", msg);
+	}
+}
+
 /* Name the host end veth + 6 random hex digits; another container may take
  * a name between our choice and our request, so try again on EEXIST. */
 static void attach_veth(struct container *c)
@@ -453,6 +476,9 @@ static void attach_veth(struct container *c)
 		if (errno != EEXIST)
 			break;
 	}
+	/* The child may have failed while we worked (the veth then finds
+	 * no namespace): its reason comes first. */
+	hear_setup_report(c, MSG_DONTWAIT);
 	abandon(c, "%s", setup_error());
 }
 
@@ -476,29 +502,22 @@ static void give_terminal(struct container *c)
 	c->has_terminal = 1;
 }
 
-/* Let the child go on to its next step (see setup_container()). */
+/* Let the child go on to its next step (see setup_container()). EPIPE means
+ * it has already exited: a step failed, and its report says which. */
 static void release_child(struct container *c)
 {
-	if (send(c->sync[0], "g", 1, MSG_NOSIGNAL) != 1)
+	if (send(c->sync[0], "g", 1, MSG_NOSIGNAL) == 1)
+		return;
+	if (errno != EPIPE)
 		abandon(c, "release the container: %s", strerror(errno));
+	hear_setup_report(c, 0);
+	abandon(c, "the container died during its setup");
 }
 
-/* Hear how the child's setup went: end of file means it reached exec; a
- * message means a step failed. */
+/* Hear how the child's setup went: end of file means it reached exec. */
 static void wait_for_setup(struct container *c)
 {
-	char msg[600];
-	ssize_t n;
-
-	do
-		n = recv(c->sync[0], msg, sizeof(msg) - 1, 0);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		abandon(c, "hear from the container: %s", strerror(errno));
-	if (n > 0) {
-		msg[n] = '\0';
-		abandon(c, "container setup failed: %s", msg);
-	}
+	hear_setup_report(c, 0);
 	if (close(c->sync[0]) == -1)
 		abandon(c, "close the sync socket: %s", strerror(errno));
 }

@@ -198,6 +198,25 @@ wait_for_no_ports() {
 	assert_output "basic_container: bridge cni9 not found (run setup_bridge.sh)"
 }
 
+@test "a networked container whose setup fails says why, while its veth is made beside it, and leaves no veth" {
+	local bad="$ROOTFS_DIR/bad"
+	cp -a "$ROOTFS_DIR/rootfs" "$bad"
+	rmdir "$bad/proc"
+	touch "$bad/proc"
+	# The child fails in its mounts while the parent creates its veth and
+	# then sends it a go byte: many runs, so that every interleaving is met.
+	local i out status outputs=""
+	for i in $(seq 40); do
+		status=0
+		out=$("$RUNTIME" -q -r "$bad" 10.240.0.2 /probe ids 2>&1) || status=$?
+		outputs+="$out status $status"$'\n'
+	done
+	rm -rf "$bad"
+	run sort -u <<<"${outputs%$'\n'}"
+	assert_output "basic_container: container setup failed: mount proc on /proc: Not a directory status 125"
+	wait_for_no_ports
+}
+
 # NAT, with real containers: each test builds its own host in a nested
 # throwaway namespace (netns_helpers.bash), with a fake upstream "internet"
 # that has no route back to 10.240.0.0/24.
