@@ -1,0 +1,37 @@
+#!/usr/bin/env bats
+# The house rules a machine can check: every shell script is shellcheck-clean,
+# and the C builds without a single warning (-Werror, as in CI).
+
+load helpers
+
+# Every shell script of the project: the .sh, .bash and .bats files and CI's
+# entry point, wherever they lie (not in the built root filesystem).
+shell_scripts() {
+	find "$TOP" \( -path "$TOP/rootfs" -o -path "$TOP/.git" \) -prune -o \
+		-type f \( -name '*.sh' -o -name '*.bash' -o -name '*.bats' \) -print
+	echo "$TOP/.ci/run"
+}
+
+@test "every shell script is shellcheck-clean" {
+	local -a scripts
+	mapfile -t scripts < <(shell_scripts)
+	# A sanity floor: the steps' scripts and the test files are all found.
+	[ "${#scripts[@]}" -ge 15 ]
+	cd "$TOP"
+	run shellcheck -x "${scripts[@]}"
+	assert_success
+	assert_output ""
+}
+
+@test "every step builds without a warning under -Werror" {
+	local copy="$BATS_TEST_TMPDIR/tree"
+	mkdir "$copy"
+	cp -a "$TOP/Makefile" "$TOP/common" "$TOP/fork_exec" "$TOP/pid_namespace" \
+		"$TOP/cgroup" "$TOP/basic_container" "$TOP/tests" "$copy/"
+	make -s -C "$copy" clean >/dev/null
+	run make -s -C "$copy" all CI=true
+	assert_success
+	refute_output --partial "warning:"
+	run ls "$copy/basic_container/bin/basic_container" "$copy/cgroup/bin/cgroup_demo"
+	assert_success
+}
