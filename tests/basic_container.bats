@@ -252,8 +252,8 @@ assert_no_cgroup_left() {
 	touch "$bad/proc"
 	# The child fails while the parent may still be sending it a go byte:
 	# many runs, so that every interleaving is met.
-	local i out status outputs=""
-	for i in $(seq 40); do
+	local out status outputs=""
+	for _ in $(seq 40); do
 		status=0
 		out=$("$RUNTIME" -q -r "$bad" -m 16M none /probe ids 2>&1) || status=$?
 		outputs+="$out status $status"$'\n'
