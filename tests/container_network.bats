@@ -113,16 +113,22 @@ wait_for_no_ports() {
 
 @test "two containers ping each other and talk over nc" {
 	local out="$BATS_TEST_TMPDIR/listener"
-	"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" 10.240.0.2 nc -l -p 7000 >"$out" 2>&1 3>&- &
+	# Each side's line lies in a file before the connection: busybox's nc
+	# quits at the other side's end of file, even with a line still to send.
+	"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" 10.240.0.2 sh -c '
+		echo hello from 10.240.0.2 >/dev/shm/line
+		nc -l -p 7000 </dev/shm/line' >"$out" 2>&1 3>&- &
 	pids+=("$!")
 	run container 10.240.0.3 sh -c '
 		ping -c 1 -W 2 10.240.0.2 >/dev/null || exit 1
+		echo hello from 10.240.0.3 >/dev/shm/line
 		for i in 1 2 3 4 5 6 7 8 9 10; do
-			echo "hello from 10.240.0.3" | nc 10.240.0.2 7000 2>/dev/null && exit 0
+			nc 10.240.0.2 7000 </dev/shm/line 2>/dev/null && exit 0
 			sleep 0.2
 		done
 		exit 1'
 	assert_success
+	assert_output "hello from 10.240.0.2"
 	wait "${pids[0]}"
 	run cat "$out"
 	assert_output "hello from 10.240.0.3"
@@ -205,8 +211,8 @@ wait_for_no_ports() {
 	touch "$bad/proc"
 	# The child fails in its mounts while the parent creates its veth and
 	# then sends it a go byte: many runs, so that every interleaving is met.
-	local i out status outputs=""
-	for i in $(seq 40); do
+	local out status outputs=""
+	for _ in $(seq 40); do
 		status=0
 		out=$("$RUNTIME" -q -r "$bad" 10.240.0.2 /probe ids 2>&1) || status=$?
 		outputs+="$out status $status"$'\n'

@@ -65,7 +65,7 @@ traces() {
 	assert_line "cgroup_exec: ./cgroup/bin/cgroup_demo was killed by the OOM killer (memory limit 5M)"
 	assert_line "[In child namespace] uts.nodename in child:  inside_container"
 	assert_line "    inet 10.240.0.2/24 scope global eth0"
-	assert_line "hello from 10.240.0.3"
+	assert_line "hello from 10.240.0.2"
 	assert_line --regexp '^Connection received on 198\.51\.100\.2 [0-9]+$'
 	assert_line "basic_container: the container was killed by the OOM killer (memory limit 5M)"
 	assert_line "removed bridge cni0"

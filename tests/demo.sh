@@ -102,10 +102,10 @@ say "The host side of its network: the bridge cni0 (in this demo's own network n
 	'./setup_bridge.sh'
 say "A container on the bridge: eth0 with its address, a default route via the bridge." \
 	"./basic_container/bin/basic_container -q 10.240.0.2 sh -c 'ip -4 addr show eth0; ip route'"
-say "Two containers: one listens with nc; the other pings it and sends a line." \
-	'./basic_container/bin/basic_container -q 10.240.0.2 nc -l -p 7000 &
+say "Two containers: one serves a line with nc; the other pings it and fetches the line." \
+	'./basic_container/bin/basic_container -q 10.240.0.2 sh -c "echo hello from 10.240.0.2 | nc -l -p 7000" &
 sleep 0.5
-./basic_container/bin/basic_container -q 10.240.0.3 sh -c "ping -c 1 10.240.0.2 && echo hello from 10.240.0.3 | nc 10.240.0.2 7000"
+./basic_container/bin/basic_container -q 10.240.0.3 sh -c "ping -c 1 10.240.0.2 && nc 10.240.0.2 7000"
 wait'
 fake_upstream
 nc_listen upstream 80 "$demo_dir/upstream"

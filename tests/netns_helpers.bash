@@ -30,7 +30,7 @@
 #   spawn CMD...              run CMD in the background (a program, not a
 #                             function), bounded, killed at the end; $SPAWNED is
 #                             its pid
-#   nc_listen NAME PORT FILE  one `nc -l -v -n -N PORT` on NAME, its output
+#   nc_listen NAME PORT FILE  one `nc -l -v -n -d PORT` on NAME, its output
 #                             (`Connection received on 198.51.100.2 ...`) and the
 #                             data it got in FILE; returns once it listens
 #   nc_send NAME IP PORT TEXT send a line of TEXT from NAME (2 s at most)
@@ -181,7 +181,10 @@ is_listening() {
 
 nc_listen() {
 	local name=$1 port=$2 out=$3
-	spawn nsenter -t "$(host_pid "$name")" -n -- nc -l -v -n -N "$port" \
+	# -d: never read stdin, so never close our half of the connection at
+	# its end of file: busybox's nc, the client in a container, quits when
+	# it meets our end, maybe before its line has even reached its stdin.
+	spawn nsenter -t "$(host_pid "$name")" -n -- nc -l -v -n -d "$port" \
 		</dev/null >"$out" 2>&1
 	wait_for 50 is_listening "$name" "$port" ||
 		sandbox_fail "nc on $name never listened on $port: $(cat "$out")"
