@@ -44,9 +44,11 @@ run_unit_test() {
 }
 
 # Count the TAP lines of a test program: "ok N name", "ok N name # skip
-# reason", "not ok N name"; a failing exit without a failing test counts too.
+# reason", "not ok N name". A failing exit without a failing test counts as
+# a failure too, and so does a plan ("1..N") that the tests run did not meet:
+# a test program that died half-way.
 run_tap() {
-	local line status=0
+	local line status=0 plan="" ran=0 failed_before=$failed
 
 	while IFS= read -r line; do
 		case $line in
@@ -57,13 +59,18 @@ run_tap() {
 		esac
 		printf '%s\n' "$line"
 		case $line in
-		"not ok "*) failed=$((failed + 1)) ;;
-		"ok "*"# skip"*) skipped=$((skipped + 1)) ;;
-		"ok "*) passed=$((passed + 1)) ;;
+		1..*) plan=${line#1..} ;;
+		"not ok "*) failed=$((failed + 1)) ran=$((ran + 1)) ;;
+		"ok "*"# skip"*) skipped=$((skipped + 1)) ran=$((ran + 1)) ;;
+		"ok "*) passed=$((passed + 1)) ran=$((ran + 1)) ;;
 		esac
 	done < <("$@"; echo "# tap exit $?")
-	if [ "$status" != 0 ] && [ "$failed" -eq 0 ]; then
+	if [ "$status" != 0 ] && [ "$failed" -eq "$failed_before" ]; then
 		echo "run.sh: $1 failed without a failing test (exit $status)" >&2
+		failed=$((failed + 1))
+	fi
+	if [ "$plan" != "$ran" ]; then
+		echo "run.sh: $1 planned ${plan:-no} tests and ran $ran" >&2
 		failed=$((failed + 1))
 	fi
 }
