@@ -13,12 +13,12 @@ setup_file() {
 }
 
 # The directories under which cgroup_exec makes its cgroups: our own cgroup in
-# the memory, pids and cpu hierarchies (v1), or in the unified one (v2).
-own_cgroup_dirs() {
+# the memory, pids and cpu hierarchies (v1), or the root of the unified one
+# (v2, where a cgroup holding processes cannot hand controllers down).
+cgroup_parent_dirs() {
 	local controller path
 	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
-		path=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
-		echo "/sys/fs/cgroup${path%/}"
+		echo /sys/fs/cgroup
 		return
 	fi
 	for controller in memory pids cpu; do
@@ -34,7 +34,7 @@ leftover_cgroups() {
 	local dir
 	while read -r dir; do
 		find "$dir" -mindepth 1 -maxdepth 1 -type d -name 'cgroup_exec-*'
-	done < <(own_cgroup_dirs)
+	done < <(cgroup_parent_dirs)
 }
 
 # Kill what is left in cgroup_exec's cgroups and remove them. Fails (and so
