@@ -258,23 +258,14 @@ assert_no_cgroup_left() {
 
 @test "a failed setup step is reported by the parent and leaves nothing behind" {
 	local bad="$ROOTFS_DIR/bad"
-	mkdir -p "$bad"
-	cp -a "$ROOTFS_DIR/rootfs/." "$bad/"
-	rmdir "$bad/proc"
-	touch "$bad/proc"
+	make_rootfs_without_proc "$ROOTFS_DIR" "$bad"
 	# The child fails while the parent may still be sending it a go byte:
 	# many runs, so that every interleaving is met.
-	local out status outputs=""
-	for _ in $(seq 40); do
-		status=0
-		out=$("$RUNTIME" -q -r "$bad" -m 16M none /probe ids 2>&1) || status=$?
-		outputs+="$out status $status"$'\n'
-	done
-	rm -f "$bad/proc"
-	run sort -u <<<"${outputs%$'\n'}"
+	run distinct_outcomes 40 "$RUNTIME" -q -r "$bad" -m 16M none /probe ids
 	assert_output "basic_container: container setup failed: mount proc on /proc: Not a directory status 125"
 	run ls -a "$bad"
 	refute_output --partial .old_root
+	rm -rf "$bad"
 	assert_no_cgroup_left
 }
 

@@ -41,3 +41,25 @@ make_test_rootfs() {
 	cp "$TOP/tests/probe/probe" "$1/rootfs/probe"
 	cp "$TOP/cgroup/bin/cgroup_demo" "$1/rootfs/bin/cgroup_demo"
 }
+
+# A copy of the test rootfs in DIR/rootfs whose /proc is a file, not a
+# directory: a container's setup fails there, at `mount proc on /proc`.
+make_rootfs_without_proc() {
+	cp -a "$1/rootfs" "$2"
+	rmdir "$2/proc"
+	touch "$2/proc"
+}
+
+# Run "$@" N times and print each distinct outcome once, as a line
+# "OUTPUT status STATUS". A race that goes wrong in one run of N shows up as
+# a second line.
+distinct_outcomes() {
+	local n=$1 out status outcomes=""
+	shift
+	for _ in $(seq "$n"); do
+		status=0
+		out=$("$@" 2>&1) || status=$?
+		outcomes+="$out status $status"$'\n'
+	done
+	sort -u <<<"${outcomes%$'\n'}"
+}
