@@ -437,9 +437,9 @@ static void mac_for_ip(struct in_addr ip, unsigned char mac[6])
 }
 
 /* Read the child's report on its setup: abandon with its message when a step
- * failed. Return at end of file (it reached exec) or, with MSG_DONTWAIT, when
- * it has nothing to say yet. */
-static void hear_setup_report(struct container *c, int flags)
+ * failed. Return 0 at end of file (it reached exec, or died), or -1 when,
+ * with MSG_DONTWAIT, it has nothing to say yet. */
+static ssize_t hear_setup_report(struct container *c, int flags)
 {
 	char msg[600];
 	ssize_t n;
@@ -457,6 +457,7 @@ static void hear_setup_report(struct container *c, int flags)
 		msg[n] = '\0';
 		abandon(c, "container setup failed: %s", msg);
 	}
+	return n;
 }
 
 /* Name the host end veth + 6 random hex digits; another container may take
@@ -478,7 +479,8 @@ static void attach_veth(struct container *c)
 	}
 	/* The child may have failed while we worked (the veth then finds
 	 * no namespace): its reason comes first. */
-	hear_setup_report(c, MSG_DONTWAIT);
+	if (hear_setup_report(c, MSG_DONTWAIT) == 0)
+		abandon(c, "the container died during its setup");
 	abandon(c, "%s", setup_error());
 }
 
@@ -502,13 +504,14 @@ static void give_terminal(struct container *c)
 	c->has_terminal = 1;
 }
 
-/* Let the child go on to its next step (see setup_container()). EPIPE means
- * it has already exited: a step failed, and its report says which. */
+/* Let the child go on to its next step (see setup_container()). EPIPE (or
+ * the one-off ECONNRESET of hear_setup_report()) means it has already
+ * exited: a step failed, and its report says which. */
 static void release_child(struct container *c)
 {
 	if (send(c->sync[0], "g", 1, MSG_NOSIGNAL) == 1)
 		return;
-	if (errno != EPIPE)
+	if (errno != EPIPE && errno != ECONNRESET)
 		abandon(c, "release the container: %s", strerror(errno));
 	hear_setup_report(c, 0);
 	abandon(c, "the container died during its setup");
