@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The house rules a machine can check: every shell script is shellcheck-clean,
-# and the C builds without a single warning (-Werror, as in CI).
+# and all the C (the steps, the probe, the unit tests and the benchmark)
+# builds without a single warning (-Werror, as in CI).
 
 load helpers
 
@@ -23,15 +24,17 @@ shell_scripts() {
 	assert_output ""
 }
 
-@test "every step builds without a warning under -Werror" {
+@test "all the C builds without a warning under -Werror" {
 	local copy="$BATS_TEST_TMPDIR/tree"
 	mkdir "$copy"
 	cp -a "$TOP/Makefile" "$TOP/common" "$TOP/fork_exec" "$TOP/pid_namespace" \
 		"$TOP/cgroup" "$TOP/basic_container" "$TOP/tests" "$copy/"
 	make -s -C "$copy" clean >/dev/null
-	run make -s -C "$copy" all CI=true
+	run bash -c 'make -s -C "$1" all CI=true &&
+		for dir in probe unit bench; do make -s -C "$1/tests/$dir" CI=true || exit; done' _ "$copy"
 	assert_success
 	refute_output --partial "warning:"
-	run ls "$copy/basic_container/bin/basic_container" "$copy/cgroup/bin/cgroup_demo"
+	run ls "$copy/basic_container/bin/basic_container" "$copy/tests/probe/probe" \
+		"$copy/tests/unit/test_common" "$copy/tests/bench/timeit"
 	assert_success
 }
