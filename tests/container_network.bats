@@ -208,7 +208,8 @@ wait_for_no_ports() {
 	local bad="$ROOTFS_DIR/bad"
 	make_rootfs_without_proc "$ROOTFS_DIR" "$bad"
 	# The child fails in its mounts while the parent creates its veth and
-	# then sends it a go byte: many runs, so that every interleaving is met.
+	# then sends it a go byte, which may find it gone: many runs, so that
+	# each racy interleaving is likely to show.
 	run distinct_outcomes 40 "$RUNTIME" -q -r "$bad" 10.240.0.2 /probe ids
 	rm -rf "$bad"
 	assert_output "basic_container: container setup failed: mount proc on /proc: Not a directory status 125"

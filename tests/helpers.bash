@@ -42,24 +42,29 @@ make_test_rootfs() {
 	cp "$TOP/cgroup/bin/cgroup_demo" "$1/rootfs/bin/cgroup_demo"
 }
 
-# A copy of the test rootfs in DIR/rootfs whose /proc is a file, not a
-# directory: a container's setup fails there, at `mount proc on /proc`.
+# make_rootfs_without_proc DIR DEST: a copy of the test rootfs DIR/rootfs in
+# DEST (which must not exist yet) whose /proc is a file, not a directory: a
+# container's setup fails there, at `mount proc on /proc`.
 make_rootfs_without_proc() {
+	if [ -e "$2" ]; then
+		echo "make_rootfs_without_proc: $2 exists already" >&2
+		return 1
+	fi
 	cp -a "$1/rootfs" "$2"
 	rmdir "$2/proc"
 	touch "$2/proc"
 }
 
 # Run "$@" N times and print each distinct outcome once, as a line
-# "OUTPUT status STATUS". A race that goes wrong in one run of N shows up as
-# a second line.
+# "OUTPUT status STATUS" (the output's own newlines as \n). A race that goes
+# wrong in one run of N shows up as a second line.
 distinct_outcomes() {
 	local n=$1 out status outcomes=""
 	shift
 	for _ in $(seq "$n"); do
 		status=0
 		out=$("$@" 2>&1) || status=$?
-		outcomes+="$out status $status"$'\n'
+		outcomes+="${out//$'\n'/\\n} status $status"$'\n'
 	done
 	sort -u <<<"${outcomes%$'\n'}"
 }
