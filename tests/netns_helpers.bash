@@ -181,8 +181,8 @@ is_listening() {
 
 nc_listen() {
 	local name=$1 port=$2 out=$3
-	# -d: never read stdin, so never close our half of the connection at
-	# its end of file: busybox's nc, the client in a container, quits when
+	# No -N, and -d (never read stdin): nothing makes this nc close its half
+	# of the connection. Busybox's nc, the client in a container, quits when
 	# it meets our end, maybe before its line has even reached its stdin.
 	spawn nsenter -t "$(host_pid "$name")" -n -- nc -l -v -n -d "$port" \
 		</dev/null >"$out" 2>&1
