@@ -2,17 +2,23 @@
  *
  *	basic_container [options] IP|none CMD [ARG...]
  *
- * The parent (the runtime, on the host) clones a child into new user, PID,
- * mount, UTS, IPC and network namespaces, writes the child's uid and gid
- * maps, plugs a veth pair into the bridge with the peer already inside the
- * child's network namespace, puts it in a cgroup when limits were asked for,
- * and then lets it go. The child sets its hostname, pivots into the root
- * filesystem, mounts a fresh /proc, configures its network and execs CMD.
- * The parent waits, forwards signals, and exits with CMD's status.
+ * The parent (the runtime, on the host) opens the image, claims a range of
+ * host IDs and a state directory for the container's layer, clones a child
+ * into new user, PID, mount, UTS, IPC and network namespaces, maps the
+ * child's IDs to that range, hands it the image as an idmapped mount, plugs
+ * a veth pair into the bridge with the peer already inside the child's
+ * network namespace, puts it in a cgroup when limits were asked for, and
+ * then lets it go. The child sets its hostname, builds its root filesystem
+ * (the image under a layer of its own, its volumes, /etc files, a fresh
+ * /proc, /sys and /dev), pivots into it, configures its network and execs
+ * CMD. The parent waits, forwards signals, exits with CMD's status and
+ * removes what it made.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -21,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -31,12 +38,18 @@
 
 #include "../cgroup/cgroup.h"
 #include "common.h"
+#include "fd_passing.h"
+#include "idmap.h"
+#include "image.h"
 #include "mounts.h"
 #include "netlink.h"
 #include "setup_error.h"
+#include "state.h"
 
 #define STACK_SIZE (1024 * 1024)
 #define PEER_NAME "eth0"       /* the veth end inside the container */
+#define MAX_VOLUMES 32
+#define CGROUP_PREFIX "basic_container-"
 
 static const char usage_text[] =
 	"[options] IP|none CMD [ARG...]\n"
@@ -45,7 +58,15 @@ static const char usage_text[] =
 	"\n"
 	"  IP         the container's IPv4 address, in the bridge's subnet\n"
 	"             (e.g. 10.240.0.2); none: no network but loopback\n"
-	"  -r DIR     root filesystem (default ./rootfs)\n"
+	"  -r DIR     the image: a root filesystem (default ./rootfs), never\n"
+	"             written: the container writes into a layer of its own\n"
+	"  -w         write straight into the image instead (no layer)\n"
+	"  -v HOST_DIR:DIR[:ro]\n"
+	"             mount HOST_DIR on DIR in the container (repeatable)\n"
+	"  -U BASE    map the container's IDs 0-65535 to host IDs BASE...\n"
+	"             (default: a free range from 524288 on, as root)\n"
+	"  -U one     map the container's root to the caller alone (the seed's\n"
+	"             map: under sudo the container's root is the host's)\n"
 	"  -H NAME    hostname (default inside_container)\n"
 	"  -b NAME    bridge (default cni0)\n"
 	"  -m SIZE    memory limit, swap off (e.g. 64M)\n"
@@ -53,6 +74,10 @@ static const char usage_text[] =
 	"  -c CPUS    CPU time, in CPUs (e.g. 0.5)\n"
 	"  -q         quiet: print only CMD's own output\n"
 	"  -h         this help\n"
+	"\n"
+	"As a plain user: the caller's own ID (and its /etc/subuid range with\n"
+	"newuidmap), no bridge, no limits, and the image is written to.\n"
+	"State while it runs: " STATE_ROOT "/containers/ID.\n"
 	"\n"
 	"SIGINT, SIGTERM and SIGHUP go on to the container's PID 1, which, as\n"
 	"the init of its PID namespace, ignores those it has no handler for.\n"
@@ -63,6 +88,10 @@ static const char usage_text[] =
 
 struct options {
 	const char *rootfs;
+	bool write_through;            /* -w: no layer */
+	struct volume volumes[MAX_VOLUMES];
+	int nvolumes;
+	struct id_map ids;             /* -U: .choice and, for IDS_BASE, .base */
 	const char *hostname;
 	const char *bridge;
 	const char *memory;            /* -m as given, for messages */
@@ -75,7 +104,11 @@ struct options {
 
 struct container {
 	struct options opt;
-	struct rootfs rootfs;
+	bool as_root;                  /* the runtime runs as root */
+	int image;                     /* the image directory, opened once */
+	char image_path[PATH_MAX];     /* rootless: where the child finds it */
+	struct state state;
+	bool has_state;
 	struct bridge bridge;          /* when networked */
 	struct netlink nl;             /* the parent's, on the host */
 	struct cgroup cgroup;
@@ -103,6 +136,18 @@ static void say(const struct options *opt, const char *fmt, ...)
 	fflush(stdout);         /* before every clone and exec, and under a pipe */
 }
 
+/* -U BASE or -U one. */
+static void parse_id_choice(const char *arg, struct id_map *ids)
+{
+	if (strcmp(arg, "one") == 0) {
+		ids->choice = IDS_ONE;
+		return;
+	}
+	ids->choice = IDS_BASE;
+	ids->base = (uint32_t)parse_long_or_die(arg, 1, 0xffffffffL - ID_RANGE_SIZE,
+						"host ID base (-U BASE, or -U one)");
+}
+
 static void parse_options(int argc, char *argv[], struct options *o)
 {
 	int opt;
@@ -110,9 +155,16 @@ static void parse_options(int argc, char *argv[], struct options *o)
 	*o = (struct options){ .rootfs = "./rootfs", .hostname = "inside_container",
 			       .bridge = "cni0" };
 	opterr = 0;     /* one line of our own instead of getopt's */
-	while ((opt = getopt(argc, argv, "+r:H:b:m:p:c:qh")) != -1) {
+	while ((opt = getopt(argc, argv, "+r:wv:U:H:b:m:p:c:qh")) != -1) {
 		switch (opt) {
 		case 'r': o->rootfs = optarg; break;
+		case 'w': o->write_through = true; break;
+		case 'v':
+			if (o->nvolumes == MAX_VOLUMES)
+				fatal("at most %d volumes (-v)", MAX_VOLUMES);
+			parse_volume(optarg, &o->volumes[o->nvolumes++]);
+			break;
+		case 'U': parse_id_choice(optarg, &o->ids); break;
 		case 'H': o->hostname = optarg; break;
 		case 'b': o->bridge = optarg; break;
 		case 'q': o->quiet = 1; break;
@@ -120,7 +172,7 @@ static void parse_options(int argc, char *argv[], struct options *o)
 		case 'm': o->memory = optarg; /* fall through */
 		case 'p': case 'c': cgroup_parse_limit(opt, optarg, &o->limits); break;
 		case '?':
-			if (strchr("rHbmpc", optopt) != NULL)
+			if (strchr("rvUHbmpc", optopt) != NULL)
 				fatal("option -%c needs an argument (see -h)", optopt);
 			fatal("unknown option -%c (see -h)", optopt);
 		}
@@ -138,16 +190,15 @@ static void parse_options(int argc, char *argv[], struct options *o)
 	o->command = &argv[optind + 1];
 }
 
-/* The rootfs must be a directory; keep its absolute path, since the child
- * will change directories under it. */
-static void check_rootfs(struct container *c)
+/* The image and the volumes' directories, opened once each: from here on
+ * only their descriptors are used (see image.h). */
+static void open_host_dirs(struct container *c)
 {
-	struct stat st;
-
-	if (realpath(c->opt.rootfs, c->rootfs.path) == NULL || stat(c->rootfs.path, &st) == -1)
-		errExit("rootfs %s not found (make rootfs builds one)", c->opt.rootfs);
-	if (!S_ISDIR(st.st_mode))
-		fatal("rootfs %s is not a directory", c->opt.rootfs);
+	c->image = open_host_dir(c->opt.rootfs, "rootfs");
+	if (!c->as_root && realpath(c->opt.rootfs, c->image_path) == NULL)
+		errExit("realpath %s", c->opt.rootfs);
+	for (int i = 0; i < c->opt.nvolumes; i++)
+		c->opt.volumes[i].fd = open_host_dir(c->opt.volumes[i].host, "volume");
 }
 
 /* The address must be a host of the bridge's subnet, and not the bridge's. */
@@ -185,11 +236,86 @@ static void check_network(struct container *c)
 	check_ip_in_subnet(c);
 }
 
+static void remove_stale_cgroup(const char *name)
+{
+	(void)name;     /* LEAD-TEMP: replaced by the cgroup module's call */
+}
+
+/* A container whose runtime died left its cgroups: remove them (killing
+ * what still runs there) before its state goes. */
+static void remove_dead_cgroups(const char *id)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), CGROUP_PREFIX "%s", id);
+	remove_stale_cgroup(name);
+}
+
+/* Our address on the bridge is ours alone in this network namespace. */
+static uint64_t own_netns(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) == -1)
+		errExit("stat /proc/self/ns/net");
+	return st.st_ino;
+}
+
+static void check_address_free(const struct container *c, const struct claims *mine,
+			       const struct claim_list *living)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < living->count; i++) {
+		if (living->items[i].address == mine->address && living->items[i].netns == mine->netns) {
+			inet_ntop(AF_INET, &c->opt.ip, ip, sizeof(ip));
+			fatal("%s is in use by a running container on %s", ip, c->opt.bridge);
+		}
+	}
+}
+
+/* As root: under STATE_ROOT's lock, remove what dead containers left, pick
+ * our host IDs and check our address against the living, and make our
+ * state directory, which records both (see state.h). */
+static void claim_state(struct container *c)
+{
+	struct claim_list living;
+	struct claims mine = { 0 };
+
+	if (state_lock_and_clean(&c->state, remove_dead_cgroups, &living) == -1)
+		fatal("%s", setup_error());
+	if (plan_id_map(&c->opt.ids, &living) == -1) {
+		state_unlock(&c->state);
+		fatal("%s", setup_error());
+	}
+	if (c->opt.ids.count > 1) {
+		mine.id_base = c->opt.ids.base;
+		mine.id_count = c->opt.ids.count;
+	}
+	if (c->opt.networked) {
+		mine.netns = own_netns();
+		mine.address = c->opt.ip.s_addr;
+		check_address_free(c, &mine, &living);
+	}
+	free_claims(&living);
+	if (state_create(&c->state, &mine, c->opt.ids.base) == -1) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", setup_error());
+		state_remove(&c->state);
+		fatal("%s", msg);
+	}
+	c->has_state = true;
+}
+
 static void create_cgroup(struct container *c)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "basic_container-%ld", (long)getpid());
+	if (c->has_state)
+		snprintf(name, sizeof(name), CGROUP_PREFIX "%s", c->state.id);
+	else
+		snprintf(name, sizeof(name), CGROUP_PREFIX "%ld", (long)getpid());
 	if (cgroup_open(&c->cgroup, name, &c->opt.limits) == -1)
 		fatal("%s", cgroup_error(&c->cgroup));
 	c->has_cgroup = 1;
@@ -256,14 +382,120 @@ static int configure_eth0(struct netlink *nl, const struct container *c)
 	return add_default_route(nl, c->bridge.addr);
 }
 
+/* Rootless, the runtime could not copy the image's mount: we do, by the
+ * path the runtime resolved, in our own mount namespace (where we are root),
+ * and check that it is still the directory the runtime opened. */
+static int copy_own_mount(int opened, const char *path, const char *what)
+{
+	struct stat want, got;
+	int tree = copy_mount(AT_FDCWD, path, 0);
+
+	if (tree == -1)
+		return -1;
+	if (fstat(opened, &want) == -1 || fstat(tree, &got) == -1 ||
+	    want.st_dev != got.st_dev || want.st_ino != got.st_ino) {
+		close(tree);
+		return setup_fail_msg("%s %s changed while the container started", what, path);
+	}
+	return tree;
+}
+
+/* The mounts the runtime made for us (the image, then each volume), each a
+ * message with a descriptor; rootless, we make them ourselves. */
+static int receive_mounts(struct container *c, int *image, int volumes[])
+{
+	char other[64];
+
+	if (!c->as_root) {
+		*image = copy_own_mount(c->image, c->image_path, "rootfs");
+		for (int i = 0; *image != -1 && i < c->opt.nvolumes; i++)
+			if ((volumes[i] = copy_own_mount(c->opt.volumes[i].fd, c->opt.volumes[i].host,
+							 "volume")) == -1)
+				return -1;
+		return *image == -1 ? -1 : 0;
+	}
+	if ((*image = recv_fd(c->sync[1], 'i', other, sizeof(other))) == -1)
+		return setup_fail("receive the image from the runtime");
+	for (int i = 0; i < c->opt.nvolumes; i++)
+		if ((volumes[i] = recv_fd(c->sync[1], 'v', other, sizeof(other))) == -1)
+			return setup_fail("receive volume %s from the runtime", c->opt.volumes[i].spec);
+	return 0;
+}
+
+/* Where the root is mounted: with a state directory, its merged/;
+ * rootless, over the image's own directory (in our namespace only). */
+static int open_attach_point(const struct container *c)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!c->has_state)
+		return open(c->image_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (state_path(&c->state, "merged", path, sizeof(path)) == -1)
+		return -1;
+	fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return setup_fail("open %s", path);
+	return fd;
+}
+
+/* The image under the container's own layer (or written through), its
+ * volumes, its /etc files, then /proc, /sys and /dev, and into it. The
+ * pseudo filesystems come last, so that nothing can be mounted over them. */
 static int enter_filesystem(struct container *c)
 {
-	if (make_mounts_private() == -1 || enter_rootfs(&c->rootfs, c->opt.quiet) == -1)
+	char ip_text[INET_ADDRSTRLEN];
+	int image, volumes[MAX_VOLUMES], at, root, proc, sys, ret = -1;
+	bool layer = c->has_state && !c->opt.write_through;
+
+	if (receive_mounts(c, &image, volumes) == -1 || make_mounts_private() == -1)
 		return -1;
-	if (mount_pseudo_filesystems(&c->rootfs) == -1 || detach_old_root(&c->rootfs) == -1) {
-		abandon_old_root(&c->rootfs);
+	at = open_attach_point(c);
+	if (at == -1)
 		return -1;
-	}
+	root = mount_root(image, layer ? c->state.dir : NULL, at);
+	close(at);
+	if (root == -1)
+		return -1;
+	for (int i = 0; i < c->opt.nvolumes; i++)
+		if (mount_volume(root, c->opt.volumes[i].target, volumes[i]) == -1)
+			goto out;
+	inet_ntop(AF_INET, &c->opt.ip, ip_text, sizeof(ip_text));
+	if (mount_etc_files(root, c->opt.hostname, c->opt.networked ? ip_text : NULL) == -1 ||
+	    (proc = mount_proc(root)) == -1)
+		goto out;
+	close(proc);
+	sys = mount_sys(root, c->has_cgroup ? &c->cgroup : NULL);
+	if (sys == -1)
+		goto out;
+	close(sys);
+	if (mount_dev(root, c->opt.ids.count > 1) == -1 || pivot_into(root, c->opt.quiet) == -1)
+		goto out;
+	ret = 0;
+out:
+	close(root);
+	return ret;
+}
+
+/* Until now we are who the runtime was on the host: root there, user 0,
+ * which a range map leaves out of our namespace (we show as 65534, nobody).
+ * Taking the namespace's own root, its ID 0, makes us host user BASE: the
+ * capabilities the clone gave us in our namespace stay (capabilities(7)),
+ * and every file we make belongs to the container's root. The runtime's
+ * supplementary groups go too (when setgroups(2) is allowed). */
+static int become_root(const struct container *c)
+{
+	if (setresgid(0, 0, 0) == -1)
+		return setup_fail("setresgid(0, 0, 0) in the container");
+	if (c->opt.ids.setgroups && setgroups(0, NULL) == -1)
+		return setup_fail("setgroups(0, NULL) in the container");
+	if (setresuid(0, 0, 0) == -1)
+		return setup_fail("setresuid(0, 0, 0) in the container");
+	/* A change of credentials clears the parent-death signal (prctl(2)):
+	 * set it again. Should the runtime have died in between, the next
+	 * wait_for_parent() reads end of file. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		return setup_fail("prctl(PR_SET_PDEATHSIG)");
 	return 0;
 }
 
@@ -277,7 +509,7 @@ static int setup_container(struct container *c)
 {
 	struct netlink nl;
 
-	if (wait_for_parent(c) == -1)
+	if (wait_for_parent(c) == -1 || become_root(c) == -1)
 		return -1;
 	/* A cgroup namespace is rooted at the cgroup its creator is in when it
 	 * is made. The parent has moved us into our cgroup by now, so making it
@@ -341,6 +573,14 @@ static void take_terminal_back(void)
 		errMsg("sigprocmask: unblock SIGTTOU");
 }
 
+/* The layer with the rest: what fails here, the next run removes. */
+static void remove_state(struct container *c)
+{
+	if (c->has_state && state_remove(&c->state) == -1)
+		warnMsg("remove %s: %s", c->state.dir, setup_error());
+	c->has_state = false;
+}
+
 /* Kill the half-made container, remove what we made, exit 125. */
 static void abandon(struct container *c, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 static void abandon(struct container *c, const char *fmt, ...)
@@ -364,6 +604,7 @@ static void abandon(struct container *c, const char *fmt, ...)
 		take_terminal_back();
 	if (c->has_cgroup && cgroup_remove(&c->cgroup) == -1)
 		warnMsg("%s", cgroup_error(&c->cgroup));
+	remove_state(c);
 	fatal("%s", msg);
 }
 
@@ -400,27 +641,10 @@ static void start_child(struct container *c)
 	    program_invocation_short_name, (long)c->pid);
 }
 
-static void write_proc_file(struct container *c, const char *file, const char *value)
+static void map_ids(struct container *c)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)c->pid, file);
-	if (write_file(path, value) == -1)
-		abandon(c, "write '%s' to %s: %s", value, path, strerror(errno));
-}
-
-/* Map root in the container to the caller outside, one id each way. An
- * unprivileged writer must deny setgroups(2) before writing gid_map (since
- * Linux 3.19), or it could drop supplementary groups that guard files. */
-static void write_id_maps(struct container *c)
-{
-	char map[64];
-
-	snprintf(map, sizeof(map), "0 %ld 1", (long)getuid());
-	write_proc_file(c, "uid_map", map);
-	write_proc_file(c, "setgroups", "deny");
-	snprintf(map, sizeof(map), "0 %ld 1", (long)getgid());
-	write_proc_file(c, "gid_map", map);
+	if (write_id_maps(c->pid, &c->opt.ids) == -1)
+		abandon(c, "%s", setup_error());
 }
 
 /* The container's MAC address follows from its IP, as the CNI bridge plugin
@@ -504,6 +728,15 @@ static void give_terminal(struct container *c)
 	c->has_terminal = 1;
 }
 
+/* The child has gone while we spoke to it: a step failed, and its report
+ * says which. */
+static void hear_why_child_went(struct container *c) __attribute__((noreturn));
+static void hear_why_child_went(struct container *c)
+{
+	hear_setup_report(c, 0);
+	abandon(c, "the container died during its setup");
+}
+
 /* Let the child go on to its next step (see setup_container()). EPIPE (or
  * the one-off ECONNRESET of hear_setup_report()) means it has already
  * exited: a step failed, and its report says which. */
@@ -513,8 +746,54 @@ static void release_child(struct container *c)
 		return;
 	if (errno != EPIPE && errno != ECONNRESET)
 		abandon(c, "release the container: %s", strerror(errno));
-	hear_setup_report(c, 0);
-	abandon(c, "the container died during its setup");
+	hear_why_child_went(c);
+}
+
+/* Copy the mount at dirfd for the container, idmapped through its user
+ * namespace (see image.h), and send it: one message, tag and descriptor. */
+static void send_mount(struct container *c, int dirfd, const char *what, int userns,
+		       unsigned attrs, char tag)
+{
+	int tree = copy_for_container(dirfd, what, userns, attrs);
+
+	if (tree == -1)
+		abandon(c, "%s", setup_error());
+	if (send_fd(c->sync[0], tag, tree) == -1) {
+		if (errno != EPIPE && errno != ECONNRESET)
+			abandon(c, "send %s to the container: %s", what, strerror(errno));
+		close(tree);
+		hear_why_child_went(c);
+	}
+	close(tree);
+}
+
+/* As root, the image and the volumes go to the container as mounts we
+ * made: a copy of each, idmapped through its user namespace unless the
+ * container has the seed's one-ID map. A plain user may not copy the host's
+ * mounts: the child does that itself (receive_mounts()). */
+static void send_mounts(struct container *c)
+{
+	char path[64];
+	int userns = -1;
+
+	if (!c->as_root)
+		return;
+	if (c->opt.ids.count > 1) {
+		snprintf(path, sizeof(path), "/proc/%ld/ns/user", (long)c->pid);
+		userns = open(path, O_RDONLY | O_CLOEXEC);
+		if (userns == -1)
+			abandon(c, "open %s: %s", path, strerror(errno));
+	}
+	/* nodev: a device node in an image (or a volume) opens nothing. */
+	send_mount(c, c->image, c->opt.rootfs, userns, MOUNT_ATTR_NODEV, 'i');
+	for (int i = 0; i < c->opt.nvolumes; i++) {
+		const struct volume *v = &c->opt.volumes[i];
+
+		send_mount(c, v->fd, v->host, userns, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID |
+			   (v->read_only ? MOUNT_ATTR_RDONLY : 0), 'v');
+	}
+	if (userns != -1)
+		close(userns);
 }
 
 /* Hear how the child's setup went: end of file means it reached exec. */
@@ -591,23 +870,28 @@ static void remove_cgroup(struct container *c)
 
 int main(int argc, char *argv[])
 {
-	struct container c = { .pid = -1, .nl.fd = -1 };
+	struct container c = { .pid = -1, .nl.fd = -1, .as_root = geteuid() == 0 };
 	int status;
 
 	parse_options(argc, argv, &c.opt);
-	check_rootfs(&c);
+	open_host_dirs(&c);
 	if (c.opt.networked)
 		check_network(&c);
+	if (c.as_root)
+		claim_state(&c);
+	else if (plan_id_map(&c.opt.ids, &(struct claim_list){ 0 }) == -1)
+		fatal("%s", setup_error());
 	create_sync_channel(&c);
 	catch_signals(&c);
 	if (cgroup_has_limits(&c.opt.limits))
 		create_cgroup(&c);
 	start_child(&c);
-	write_id_maps(&c);
+	map_ids(&c);
 	if (c.has_cgroup)
 		add_to_cgroup(&c);
 	give_terminal(&c);
 	release_child(&c);              /* to mount its filesystems */
+	send_mounts(&c);
 	if (c.opt.networked)
 		attach_veth(&c);
 	release_child(&c);              /* to configure its network */
@@ -618,6 +902,7 @@ int main(int argc, char *argv[])
 		take_terminal_back();
 	if (c.has_cgroup)
 		remove_cgroup(&c);
+	remove_state(&c);
 	netlink_close(&c.nl);
 	say(&c.opt, "[In main namespace] %s: terminating\n", program_invocation_short_name);
 	return status;

@@ -84,20 +84,34 @@ container() {
 	assert_output web1
 }
 
-@test "root inside the container is the caller outside" {
+@test "root inside the container is a range of 65536 unused host IDs outside" {
 	run container none sh -c '/probe ids; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups'
 	assert_success
 	assert_line --index 0 --regexp ' uid=0 gid=0$'
+	assert_line --index 1 --regexp '^ +0 +[0-9]+ +65536$'
+	assert_equal "${lines[2]}" "${lines[1]}"
+	assert_line --index 3 allow
+	local base
+	read -r _ base _ <<<"${lines[1]}"
+	assert [ "$base" -ge 524288 ]
+	assert_equal "$((base % 65536))" 0
+	# No account of the host lies in the range.
+	run awk -F: -v b="$base" '$3 >= b && $3 < b + 65536' /etc/passwd /etc/group
+	assert_output ""
+}
+
+@test "-U one keeps the seed's map: the container's root is the caller" {
+	run container -U one none sh -c 'cat /proc/self/uid_map /proc/self/gid_map'
+	assert_success
+	assert_line --index 0 --regexp '^ +0 +0 +1$'
 	assert_line --index 1 --regexp '^ +0 +0 +1$'
-	assert_line --index 2 --regexp '^ +0 +0 +1$'
-	assert_line --index 3 deny
 }
 
 @test "the mount table holds only the container's mounts and the old root is gone" {
 	run container none /probe mounts
 	assert_success
 	assert_equal "$(LC_ALL=C sort <<<"$output" | tr '\n' ' ')" \
-		"/ /dev /dev/full /dev/null /dev/pts /dev/random /dev/shm /dev/tty /dev/urandom /dev/zero /proc /sys "
+		"/ /dev /dev/full /dev/null /dev/pts /dev/random /dev/shm /dev/tty /dev/urandom /dev/zero /etc/hostname /etc/hosts /etc/resolv.conf /proc /sys "
 	run container none ls -a /
 	refute_output --partial .old_root
 	run ls -a "$ROOTFS_DIR/rootfs"
@@ -110,11 +124,11 @@ container() {
 	assert_output --partial "Read-only file system"
 }
 
-@test "/dev holds exactly null zero full random urandom tty, pts, ptmx and shm" {
+@test "/dev holds exactly null zero full random urandom tty, console, pts, ptmx and shm" {
 	run container none /probe devices
 	assert_success
 	assert_equal "$(LC_ALL=C sort <<<"$output" | tr '\n' ,)" \
-		"fd l,full c,null c,ptmx l,pts d,random c,shm d,stderr l,stdin l,stdout l,tty c,urandom c,zero c,"
+		"console f,fd l,full c,null c,ptmx l,pts d,random c,shm d,stderr l,stdin l,stdout l,tty c,urandom c,zero c,"
 	run container none sh -c 'echo gone > /dev/null && cat /dev/null && echo the devices work'
 	assert_output "the devices work"
 }
@@ -250,6 +264,12 @@ kill_background() {
 	assert_no_cgroup_left
 }
 
+# No container's state directory is left.
+assert_no_state_left() {
+	run find /var/lib/basic_container/containers -mindepth 1 -maxdepth 1
+	assert_output ""
+}
+
 # No basic_container-* cgroup is left in any hierarchy.
 assert_no_cgroup_left() {
 	run find /sys/fs/cgroup -maxdepth 6 -type d -name 'basic_container-*'
@@ -265,10 +285,11 @@ assert_no_cgroup_left() {
 	local left
 	left=$(ls -a "$bad")
 	rm -rf "$bad"
-	assert_output "basic_container: container setup failed: mount proc on /proc: Not a directory status 125"
+	assert_output "basic_container: container setup failed: /proc in the root filesystem is not a directory status 125"
 	run echo "$left"
 	refute_output --partial .old_root
 	assert_no_cgroup_left
+	assert_no_state_left
 }
 
 @test "bad input gives one clear line and 125" {
