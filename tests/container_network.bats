@@ -212,7 +212,7 @@ wait_for_no_ports() {
 	# each racy interleaving is likely to show.
 	run distinct_outcomes 40 "$RUNTIME" -q -r "$bad" 10.240.0.2 /probe ids
 	rm -rf "$bad"
-	assert_output "basic_container: container setup failed: mount proc on /proc: Not a directory status 125"
+	assert_output "basic_container: container setup failed: /proc in the root filesystem is not a directory status 125"
 	wait_for_no_ports
 }
 
