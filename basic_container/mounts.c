@@ -274,8 +274,16 @@ static int make_dir_in_root(int root, const char *path)
 					    RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 			if (parent == -1)
 				return setup_fail("open %s in the container", *partial ? partial : "/");
-			if (mkdirat(parent, slash + 1, 0755) == -1 && errno != EEXIST) {
-				setup_fail("mkdir %s/%s in the container", partial, slash + 1);
+			if (mkdirat(parent, slash + 1, 0755) == -1) {
+				struct stat st;
+
+				if (errno == EEXIST && fstatat(parent, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				    S_ISLNK(st.st_mode)) {
+					*slash = '/';
+					setup_fail_msg("%s in the container is a symlink to nothing inside it", partial);
+				} else {
+					setup_fail("mkdir %s/%s in the container", partial, slash + 1);
+				}
 				close(parent);
 				return -1;
 			}
@@ -562,7 +570,9 @@ static int mount_cgroup(int sys, const struct cgroup *cg)
 
 int mount_sys(int root, const struct cgroup *cg)
 {
-	int sys = new_mount("sysfs", "", MOUNT_ATTR_RDONLY | PSEUDO_ATTRS), target;
+	/* "ro" makes the superblock read-only, not only this mount: the
+	 * sysfs of our network namespace is ours alone. */
+	int sys = new_mount("sysfs", "ro", MOUNT_ATTR_RDONLY | PSEUDO_ATTRS), target;
 
 	if (sys == -1)
 		return -1;
