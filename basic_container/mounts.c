@@ -390,18 +390,28 @@ static int write_etc_files(int dir, const char *hostname, const char *ip)
 static int open_etc_target(int etc, const char *name)
 {
 	struct stat st;
+	bool missing = false;
 	int fd;
 
-	if (fstatat(etc, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
-		if (!S_ISLNK(st.st_mode))
-			return setup_fail_msg("/etc/%s in the root filesystem is not a file", name);
+	if (fstatat(etc, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno != ENOENT)
+			return setup_fail("stat /etc/%s in the root filesystem", name);
+		missing = true;
+	} else if (S_ISLNK(st.st_mode)) {
 		if (unlinkat(etc, name, 0) == -1)
 			return setup_fail("replace the symlink /etc/%s", name);
+		missing = true;
+	} else if (!S_ISREG(st.st_mode)) {
+		return setup_fail_msg("/etc/%s in the root filesystem is not a file", name);
 	}
-	fd = openat(etc, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd == -1)
-		return setup_fail("create /etc/%s in the root filesystem", name);
-	close(fd);
+	/* Only when missing: opening the image's file for writing would copy
+	 * it up into the layer for nothing. */
+	if (missing) {
+		fd = openat(etc, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd == -1)
+			return setup_fail("create /etc/%s in the root filesystem", name);
+		close(fd);
+	}
 	fd = open_beneath(etc, name, O_PATH);
 	if (fd == -1)
 		return setup_fail("open /etc/%s in the root filesystem", name);

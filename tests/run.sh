@@ -94,6 +94,7 @@ traces() {
 		\( -name 'basic_container-*' -o -name 'cgroup_exec-*' -o -name 'test_cgroup*' \) \
 		-printf 'cgroup %p\n' 2>/dev/null || true
 	find /run/container-tutorial -mindepth 1 -printf 'state %p\n' 2>/dev/null || true
+	find /var/lib/basic_container/containers -mindepth 1 -maxdepth 1 -printf 'state %p\n' 2>/dev/null || true
 	# The suite's own temporary files (mktemp's names here and in the tests),
 	# whatever else the machine may be doing in /tmp meanwhile.
 	find /tmp -mindepth 1 -maxdepth 1 \( -name 'tmp.*' -o -name '*_test.*' -o \
@@ -117,6 +118,21 @@ check_nothing_left_behind() {
 	fi
 }
 
+# tests/debian_image.bats runs a real Debian image. Building it needs the
+# Debian mirror, so it is built here, before the bats files enter their
+# sandbox, and kept in tests/cache for later runs; when no mirror answers,
+# those tests skip and say so.
+debian_image() {
+	local dir=tests/cache/debian-bookworm
+	if [ "$(id -u)" -eq 0 ] && [ ! -x "$dir/usr/bin/apt-get" ]; then
+		rm -rf "$dir"
+		mkdir -p tests/cache
+		basic_container/make_rootfs.sh --debootstrap bookworm "$dir" >/dev/null 2>&1 ||
+			{ echo "run.sh: no Debian mirror answered; the Debian image tests will skip" >&2; rm -rf "$dir"; }
+	fi
+}
+
+debian_image
 before=$(traces)
 for t in tests/unit/test_*; do
 	if [ -f "$t" ] && [ -x "$t" ]; then
