@@ -43,64 +43,14 @@
 #include "image.h"
 #include "mounts.h"
 #include "netlink.h"
+#include "options.h"
 #include "setup_error.h"
 #include "state.h"
 
 #define STACK_SIZE (1024 * 1024)
 #define PEER_NAME "eth0"       /* the veth end inside the container */
-#define MAX_VOLUMES 32
 #define CGROUP_PREFIX "basic_container-"
 
-static const char usage_text[] =
-	"[options] IP|none CMD [ARG...]\n"
-	"Run CMD in a container: new user, PID, mount, UTS, IPC, network and\n"
-	"cgroup namespaces, pivot_root into a root filesystem, a veth on a bridge.\n"
-	"\n"
-	"  IP         the container's IPv4 address, in the bridge's subnet\n"
-	"             (e.g. 10.240.0.2); none: no network but loopback\n"
-	"  -r DIR     the image: a root filesystem (default ./rootfs), never\n"
-	"             written: the container writes into a layer of its own\n"
-	"  -w         write straight into the image instead (no layer)\n"
-	"  -v HOST_DIR:DIR[:ro]\n"
-	"             mount HOST_DIR on DIR in the container (repeatable)\n"
-	"  -U BASE    map the container's IDs 0-65535 to host IDs BASE...\n"
-	"             (default: a free range from 524288 on, as root)\n"
-	"  -U one     map the container's root to the caller alone (the seed's\n"
-	"             map: under sudo the container's root is the host's)\n"
-	"  -H NAME    hostname (default inside_container)\n"
-	"  -b NAME    bridge (default cni0)\n"
-	"  -m SIZE    memory limit, swap off (e.g. 64M)\n"
-	"  -p N       at most N processes\n"
-	"  -c CPUS    CPU time, in CPUs (e.g. 0.5)\n"
-	"  -q         quiet: print only CMD's own output\n"
-	"  -h         this help\n"
-	"\n"
-	"As a plain user: the caller's own ID (and its /etc/subuid range with\n"
-	"newuidmap), no bridge, no limits, and the image is written to.\n"
-	"State while it runs: " STATE_ROOT "/containers/ID.\n"
-	"\n"
-	"SIGINT, SIGTERM and SIGHUP go on to the container's PID 1, which, as\n"
-	"the init of its PID namespace, ignores those it has no handler for.\n"
-	"\n"
-	"Exit status: CMD's; 125 when the container could not be set up,\n"
-	"126 when CMD cannot be executed, 127 when it is not found,\n"
-	"128+N when it was killed by signal N.\n";
-
-struct options {
-	const char *rootfs;
-	bool write_through;            /* -w: no layer */
-	struct volume volumes[MAX_VOLUMES];
-	int nvolumes;
-	struct id_map ids;             /* -U: .choice and, for IDS_BASE, .base */
-	const char *hostname;
-	const char *bridge;
-	const char *memory;            /* -m as given, for messages */
-	struct cgroup_limits limits;
-	int quiet;
-	int networked;                 /* an IP was given, not "none" */
-	struct in_addr ip;
-	char **command;
-};
 
 struct container {
 	struct options opt;
@@ -134,60 +84,6 @@ static void say(const struct options *opt, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	fflush(stdout);         /* before every clone and exec, and under a pipe */
-}
-
-/* -U BASE or -U one. */
-static void parse_id_choice(const char *arg, struct id_map *ids)
-{
-	if (strcmp(arg, "one") == 0) {
-		ids->choice = IDS_ONE;
-		return;
-	}
-	ids->choice = IDS_BASE;
-	ids->base = (uint32_t)parse_long_or_die(arg, 1, 0xffffffffL - ID_RANGE_SIZE,
-						"host ID base (-U BASE, or -U one)");
-}
-
-static void parse_options(int argc, char *argv[], struct options *o)
-{
-	int opt;
-
-	*o = (struct options){ .rootfs = "./rootfs", .hostname = "inside_container",
-			       .bridge = "cni0" };
-	opterr = 0;     /* one line of our own instead of getopt's */
-	while ((opt = getopt(argc, argv, "+r:wv:U:H:b:m:p:c:qh")) != -1) {
-		switch (opt) {
-		case 'r': o->rootfs = optarg; break;
-		case 'w': o->write_through = true; break;
-		case 'v':
-			if (o->nvolumes == MAX_VOLUMES)
-				fatal("at most %d volumes (-v)", MAX_VOLUMES);
-			parse_volume(optarg, &o->volumes[o->nvolumes++]);
-			break;
-		case 'U': parse_id_choice(optarg, &o->ids); break;
-		case 'H': o->hostname = optarg; break;
-		case 'b': o->bridge = optarg; break;
-		case 'q': o->quiet = 1; break;
-		case 'h': usage_exit(0, usage_text);
-		case 'm': o->memory = optarg; /* fall through */
-		case 'p': case 'c': cgroup_parse_limit(opt, optarg, &o->limits); break;
-		case '?':
-			if (strchr("rvUHbmpc", optopt) != NULL)
-				fatal("option -%c needs an argument (see -h)", optopt);
-			fatal("unknown option -%c (see -h)", optopt);
-		}
-	}
-	if (argc - optind < 2)
-		fatal("usage: %s [options] IP|none CMD [ARG...] (see -h)",
-		      program_invocation_short_name);
-	if (strcmp(argv[optind], "none") != 0) {
-		if (inet_pton(AF_INET, argv[optind], &o->ip) != 1)
-			fatal("invalid IP address '%s' (e.g. 10.240.0.2, or none)", argv[optind]);
-		o->networked = 1;
-	}
-	if (strlen(o->hostname) > HOST_NAME_MAX)
-		fatal("hostname '%s' is longer than %d characters", o->hostname, HOST_NAME_MAX);
-	o->command = &argv[optind + 1];
 }
 
 /* The image and the volumes' directories, opened once each: from here on
