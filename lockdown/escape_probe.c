@@ -13,11 +13,12 @@
  * Each attempt runs in a child process of its own, so that one the kernel
  * kills, or one that changes the process (a new user namespace), does not
  * end the others. Every attempt is harmless even when it succeeds: a value it
- * writes is the one it read, a node it makes it removes, a program it loads
- * it never attaches, and each privileged call gets an argument the kernel
- * rejects once the caller has passed the permission check, so that EPERM
- * means "refused" and any other answer means "let in". It runs on the host
- * too: as root nearly everything escapes, as a plain user little does.
+ * writes is the one it read (the clock: the time it reads), a node it makes
+ * it removes, a program it loads it never attaches, and a privileged call
+ * that would change the machine gets an argument the kernel rejects only
+ * after its permission check: that errno says we were let in, EPERM that we
+ * were refused. It runs on the host too: as root nearly everything escapes,
+ * as a plain user little does.
  */
 #include <dirent.h>
 #include <errno.h>
