@@ -8,5 +8,6 @@ LOCKDOWN_OBJS := $(LOCKDOWN_DIR)/capabilities.o $(LOCKDOWN_DIR)/seccomp_filter.o
 	$(LOCKDOWN_DIR)/devices.o
 LOCKDOWN_LDLIBS := -l:libseccomp.a -l:libcap.a
 
-$(LOCKDOWN_OBJS): $(LOCKDOWN_DIR)/%.o: $(LOCKDOWN_DIR)/%.c $(LOCKDOWN_DIR)/%.h
+$(LOCKDOWN_OBJS): $(LOCKDOWN_DIR)/%.o: $(LOCKDOWN_DIR)/%.c $(LOCKDOWN_DIR)/%.h \
+		$(LOCKDOWN_DIR)/../basic_container/setup_error.h $(LOCKDOWN_DIR)/../common/common.h
 	$(MAKE) -C $(LOCKDOWN_DIR) $*.o
