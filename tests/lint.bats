@@ -28,13 +28,14 @@ shell_scripts() {
 	local copy="$BATS_TEST_TMPDIR/tree"
 	mkdir "$copy"
 	cp -a "$TOP/Makefile" "$TOP/common" "$TOP/fork_exec" "$TOP/pid_namespace" \
-		"$TOP/cgroup" "$TOP/basic_container" "$TOP/tests" "$copy/"
+		"$TOP/cgroup" "$TOP/basic_container" "$TOP/lockdown" "$TOP/tests" "$copy/"
 	make -s -C "$copy" clean >/dev/null
 	run bash -c 'make -s -C "$1" all CI=true &&
 		for dir in probe unit bench; do make -s -C "$1/tests/$dir" CI=true || exit; done' _ "$copy"
 	assert_success
 	refute_output --partial "warning:"
 	run ls "$copy/basic_container/bin/basic_container" "$copy/tests/probe/probe" \
-		"$copy/tests/unit/test_common" "$copy/tests/bench/timeit"
+		"$copy/tests/unit/test_common" "$copy/tests/bench/timeit" \
+		"$copy/lockdown/bin/escape_probe" "$copy/tests/unit/test_lockdown_seccomp"
 	assert_success
 }
