@@ -6,13 +6,13 @@
 #   make bench      basic_container against unshare+chroot (and crun where installed)
 #   make deps       install the Debian packages the suite needs (root), when missing
 #   make clean
-STEPS := common fork_exec pid_namespace cgroup basic_container lockdown
+STEPS := common fork_exec pid_namespace cgroup lockdown basic_container
 
 # Debian 12 / Ubuntu 24.04 package names. .ci/run installs these through `make deps`.
 PACKAGES := build-essential pkg-config check bats bats-support bats-assert \
 	busybox-static iproute2 iptables conntrack netcat-openbsd iputils-ping python3 \
 	cgroup-tools util-linux procps shellcheck tmux git \
-	libcap-dev libseccomp-dev keyutils
+	libcap-dev libseccomp-dev keyutils debootstrap strace
 
 all:
 	@for s in $(STEPS); do $(MAKE) --no-print-directory -C $$s all || exit 1; done

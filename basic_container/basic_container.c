@@ -15,6 +15,7 @@
  * removes what it made.
  */
 #include <arpa/inet.h>
+#include <linux/keyctl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -31,12 +32,17 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../cgroup/cgroup.h"
+#include "../lockdown/capabilities.h"
+#include "../lockdown/devices.h"
+#include "../lockdown/masks.h"
+#include "../lockdown/seccomp_filter.h"
 #include "common.h"
 #include "fd_passing.h"
 #include "idmap.h"
@@ -68,6 +74,7 @@ struct container {
 	char veth[IF_NAMESIZE];        /* the host end */
 	sigset_t old_mask;             /* before we blocked the forwarded signals */
 	int has_terminal;              /* we gave the terminal to the container */
+	bool has_console;              /* the container has a pty of its own */
 };
 
 /* Used by the signal handler: the container to forward signals to. */
@@ -360,8 +367,12 @@ static int enter_filesystem(struct container *c)
 	if (mount_etc_files(root, c->opt.hostname, c->opt.networked ? ip_text : NULL) == -1 ||
 	    (proc = mount_proc(root)) == -1)
 		goto out;
-	close(proc);
 	sys = mount_sys(root, c->has_cgroup ? &c->cgroup : NULL);
+	if (sys != -1 && !c->opt.unlocked && mask_kernel_files(proc, sys) == -1) {
+		close(sys);
+		sys = -1;
+	}
+	close(proc);
 	if (sys == -1)
 		goto out;
 	close(sys);
@@ -422,12 +433,95 @@ static int setup_container(struct container *c)
 	return 0;
 }
 
+/* A session keyring of our own (keyrings(7)): the one we inherited is the
+ * caller's, and its keys (a login's secrets) would be ours to read. */
+static int join_new_keyring(void)
+{
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1)
+		return setup_fail("keyctl(KEYCTL_JOIN_SESSION_KEYRING)");
+	return 0;
+}
+
+static int start_own_session(const struct container *c)
+{
+	(void)c;        /* LEAD-TEMP: console_create() / new_session() */
+	if (setsid() == -1)
+		return setup_fail("setsid");
+	return 0;
+}
+
+/* Step 5, in this order: the keyring before the filter, which forbids
+ * keyctl(2); the filter while we still hold CAP_SYS_ADMIN in our user
+ * namespace, which the kernel asks of a process that loads one without
+ * no_new_privs (seccomp(2)); the capabilities last. */
+static int lock_down(const struct container *c)
+{
+	if (c->opt.no_new_privs && set_no_new_privs() == -1)
+		return -1;
+	if (c->opt.unlocked)
+		return 0;
+	if (join_new_keyring() == -1 || start_own_session(c) == -1 || seccomp_load_default() == -1)
+		return -1;
+	return caps_apply(c->opt.capabilities);
+}
+
+/* Do two NAME=VALUE settings name the same variable? */
+static bool same_name(const char *a, const char *b)
+{
+	size_t len = strcspn(a, "=");
+
+	return strncmp(a, b, len) == 0 && b[len] == '=';
+}
+
+/* Is setting i of the list (a default, or an -e) replaced by a later -e? */
+static bool replaced_later(const struct options *o, const char *setting, int after)
+{
+	for (int j = after; j < o->nenv; j++)
+		if (same_name(setting, o->env[j]))
+			return true;
+	return false;
+}
+
+/* The command's environment: a few variables of the container's own, as
+ * Docker gives them (and systemd's container= convention), then -e, the
+ * last of a name winning; nothing of the caller's (its SUDO_USER, its
+ * SSH_AUTH_SOCK, ...). */
+static void clean_environment(const struct container *c)
+{
+	static char hostname[HOST_NAME_MAX + 16], term[256];
+	static char *env[MAX_ENV + 8];
+	const char *caller_term = getenv("TERM");
+	const char *defaults[5] = {
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", hostname,
+		"HOME=/root", "container=basic_container", NULL,
+	};
+	int n = 0;
+
+	snprintf(hostname, sizeof(hostname), "HOSTNAME=%s", c->opt.hostname);
+	if (c->has_console) {
+		snprintf(term, sizeof(term), "TERM=%s", caller_term ? caller_term : "xterm");
+		defaults[4] = term;
+	}
+	for (int i = 0; i < 5; i++)
+		if (defaults[i] != NULL && !replaced_later(&c->opt, defaults[i], 0))
+			env[n++] = (char *)defaults[i];
+	for (int i = 0; i < c->opt.nenv; i++)
+		if (!replaced_later(&c->opt, c->opt.env[i], i + 1))
+			env[n++] = (char *)c->opt.env[i];
+	env[n] = NULL;
+	environ = env;
+}
+
 /* The command starts with the caller's signal mask, and with none of the
  * runtime's other file descriptors: whatever the caller left open (a pipe, a
  * directory of the host) must not reach into the container, as runc's
  * CVE-2024-21626 showed. close_range(2) marks them close-on-exec. */
 static int prepare_exec(const struct container *c)
 {
+	if (lock_down(c) == -1)
+		return -1;
+	if (!c->opt.unlocked)
+		clean_environment(c);
 	if (sigprocmask(SIG_SETMASK, &c->old_mask, NULL) == -1)
 		return setup_fail("sigprocmask: restore the caller's signal mask");
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
@@ -615,7 +709,7 @@ static void add_to_cgroup(struct container *c)
  * shell alone, not the runtime. */
 static void give_terminal(struct container *c)
 {
-	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp())
+	if (!c->opt.unlocked || !isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp())
 		return;
 	if (setpgid(c->pid, c->pid) == -1)
 		abandon(c, "setpgid(%ld): %s", (long)c->pid, strerror(errno));
