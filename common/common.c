@@ -173,10 +173,8 @@ int parse_thousandths(const char *s, long *out)
 	}
 	errno = 0;
 	whole = strtol(s, &end, 10);
-	if (errno == ERANGE || whole > LONG_MAX / 1000) {
-		errno = ERANGE;
+	if (errno == ERANGE)
 		return -1;
-	}
 	if (*end == '.') {
 		for (p = end + 1; isdigit((unsigned char)*p); p++) {
 			if (scale == 0) {     /* a fourth fraction digit */
@@ -194,6 +192,12 @@ int parse_thousandths(const char *s, long *out)
 	}
 	if (*end != '\0') {
 		errno = EINVAL;
+		return -1;
+	}
+	/* whole * 1000 + frac <= LONG_MAX, checked without computing it: a
+	 * signed overflow is undefined behaviour, not a wrap to test after. */
+	if (whole > (LONG_MAX - frac) / 1000) {
+		errno = ERANGE;
 		return -1;
 	}
 	*out = whole * 1000 + frac;

@@ -119,6 +119,27 @@ START_TEST(parse_thousandths_rejects_junk)
 }
 END_TEST
 
+/* LONG_MAX is 9223372036854775807: the largest whole number of thousandths
+ * takes at most .807, and a larger fraction must not overflow on its way to
+ * the range check (this test program is built with -fsanitize=undefined). */
+START_TEST(parse_thousandths_stops_at_long_max)
+{
+	long v;
+
+	ck_assert_int_eq(parse_thousandths("9223372036854775.807", &v), 0);
+	ck_assert_int_eq(v, LONG_MAX);
+	errno = 0;
+	ck_assert_int_eq(parse_thousandths("9223372036854775.808", &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(parse_thousandths("9223372036854775.999", &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(parse_thousandths("9223372036854776", &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+}
+END_TEST
+
 /* A wait status made by a real child that exits with code or dies of sig. */
 static int status_of_child(int code, int sig)
 {
@@ -179,6 +200,7 @@ static Suite *common_suite(void)
 	tcase_add_test(parsers, parse_size_rejects_junk_empty_and_overflow);
 	tcase_add_test(parsers, parse_thousandths_reads_fractions);
 	tcase_add_test(parsers, parse_thousandths_rejects_junk);
+	tcase_add_test(parsers, parse_thousandths_stops_at_long_max);
 	tcase_add_test(status, exit_status_follows_chroot_and_env);
 	tcase_add_test(status, write_then_read_a_file);
 	suite_add_tcase(s, parsers);
