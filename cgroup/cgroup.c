@@ -140,38 +140,34 @@ int cgroup_detect(struct cgroup *cg)
 	return 0;
 }
 
-/* The caller's own cgroup path in the hierarchy of controller (v1), or in the
- * unified hierarchy when controller is NULL (v2), from /proc/self/cgroup:
- * lines "ID:CONTROLLERS:PATH", e.g. "4:memory:/user.slice", "0::/init.scope". */
+/* The caller's own cgroup path in the v1 hierarchy of controller, from
+ * /proc/self/cgroup (CGROUP_SELF in tests): lines "ID:CONTROLLERS:PATH", e.g.
+ * "4:memory:/user.slice", "1:cpu,cpuacct:/". Returns 1 with the path, 0 when
+ * no line names the controller (a v2 host lists only "0::/PATH"), or -1. */
 static int own_cgroup_path(struct cgroup *cg, const char *controller, char *path, size_t size)
 {
+	const char *file = getenv("CGROUP_SELF");
 	char buf[8192], *line, *save = NULL;
 
-	if (read_file("/proc/self/cgroup", buf, sizeof(buf)) == -1)
-		return fail(cg, errno, "read /proc/self/cgroup");
+	if (file == NULL || *file == '\0')
+		file = "/proc/self/cgroup";
+	if (read_file(file, buf, sizeof(buf)) == -1)
+		return fail(cg, errno, "read %s", file);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *controllers = strchr(line, ':');
 		char *cgpath = controllers ? strchr(controllers + 1, ':') : NULL;
-		bool match;
 
 		if (cgpath == NULL)
 			continue;
-		*controllers++ = '\0';
 		*cgpath++ = '\0';
-		if (controller == NULL)
-			match = strcmp(line, "0") == 0 && *controllers == '\0';
-		else
-			match = has_word(controllers, controller, ",");
-		if (match) {
-			if (strlen(cgpath) >= size)
-				return fail(cg, ENAMETOOLONG, "cgroup path %s", cgpath);
-			strcpy(path, cgpath);
-			return 0;
-		}
+		if (!has_word(controllers + 1, controller, ","))
+			continue;
+		if (strlen(cgpath) >= size)
+			return fail(cg, ENAMETOOLONG, "cgroup path %s (in %s)", cgpath, file);
+		strcpy(path, cgpath);
+		return 1;
 	}
-	if (controller == NULL)
-		return fail(cg, 0, "no 0:: line in /proc/self/cgroup");
-	return fail(cg, 0, "no line for controller %s in /proc/self/cgroup", controller);
+	return 0;
 }
 
 /* The directory under which to make our cgroup in the hierarchy whose root
@@ -181,7 +177,7 @@ static int parent_dir(struct cgroup *cg, const char *hierarchy, const char *cont
 {
 	const char *override = getenv("CGROUP_PARENT");
 	char own[PATH_MAX];
-	int n;
+	int n, found;
 
 	if (override != NULL && *override != '\0') {
 		n = snprintf(dir, PATH_MAX, "%s%s", hierarchy, override);
@@ -191,17 +187,20 @@ static int parent_dir(struct cgroup *cg, const char *hierarchy, const char *cont
 			return fail(cg, ENOENT, "parent cgroup %s (from CGROUP_PARENT)", dir);
 		return 0;
 	}
-	/* v2's "no internal processes" rule: a cgroup other than the root
-	 * that holds processes (ours holds us) cannot hand controllers down
-	 * to children. So on v2 we start from the root, as runc and crun do
-	 * with their cgroupfs driver. */
-	if (controller == NULL) {
-		strcpy(dir, hierarchy);
+	/* Rules 2 and 4: the root. v2's "no internal processes" rule: a
+	 * cgroup other than the root that holds processes (ours holds us)
+	 * cannot hand controllers down to children. So on v2 we start from
+	 * the root, as runc and crun do with their cgroupfs driver. */
+	strcpy(dir, hierarchy);
+	if (controller == NULL)
 		return 0;
-	}
-	if (own_cgroup_path(cg, controller, own, sizeof(own)) == -1)
+	found = own_cgroup_path(cg, controller, own, sizeof(own));
+	if (found == -1)
 		return -1;
-	n = snprintf(dir, PATH_MAX, "%s%s", hierarchy, strcmp(own, "/") == 0 ? "" : own);
+	if (found == 0 || strcmp(own, "/") == 0)
+		return 0;
+	/* Rule 3: our own cgroup, when the hierarchy holds it. */
+	n = snprintf(dir, PATH_MAX, "%s%s", hierarchy, own);
 	if (n < 0 || n >= PATH_MAX)
 		return fail(cg, ENAMETOOLONG, "%s%s", hierarchy, own);
 	if (!is_directory(dir))

@@ -14,8 +14,9 @@
  * CGROUP2_SUPER_MAGIC on a pure v2 machine; anything else (a tmpfs holding
  * one mount per controller, plus perhaps "unified") is v1 or hybrid, and the
  * controllers we use live on v1 there. The environment variables
- * CGROUP_ROOT=DIR and CGROUP_VERSION=1|2 override both, so tests can drive
- * the module against a fake tree of plain files.
+ * CGROUP_ROOT=DIR and CGROUP_VERSION=1|2 override both, and CGROUP_SELF=FILE
+ * stands for /proc/self/cgroup (the caller's own cgroups), so tests can drive
+ * the module against a fake tree of plain files, whatever the machine.
  *
  * On v1, new cgroups are made under the caller's own cgroup (from
  * /proc/self/cgroup), never beside or above it: the caller may already be
@@ -28,10 +29,12 @@
  *      CGROUP_PARENT=/ for its root, or /a/b for a fake tree's ROOT/memory/a/b;
  *   2. else, on v2, the root;
  *   3. else, on v1, the caller's own cgroup, from the "N:memory:/PATH" line of
- *      /proc/self/cgroup, when that directory exists under the hierarchy;
- *   4. else the hierarchy's root itself: the caller sees its own cgroup
- *      mounted as the root (a container without a cgroup namespace of its
- *      own), or a fake tree does not hold the caller's path.
+ *      /proc/self/cgroup (N:pids:, N:cpu,cpuacct:, ... for the others), when
+ *      that directory exists under the hierarchy;
+ *   4. else the hierarchy's root itself: no line names the controller (a v2
+ *      host, whose only line is "0::/PATH", driving a fake v1 tree), or the
+ *      caller sees its own cgroup mounted as the root (a container without a
+ *      cgroup namespace of its own), or a fake tree does not hold its path.
  */
 #ifndef CGROUP_H
 #define CGROUP_H

@@ -2,12 +2,18 @@
  *
  * A fake tree is plain directories holding the cgroup file names, pre-created
  * empty, in a mkdtemp directory; CGROUP_ROOT and CGROUP_VERSION point the
- * module at it. A real cgroup filesystem fills a new cgroup directory with its
- * files; a plain one does not, so tests call cgroup_create(), play the kernel
- * by creating the files, then call cgroup_set_limits(). A plain directory
- * holding files cannot be rmdir'ed either: tests of cgroup_remove() check that
- * error, and the fixture removes the tree. One test, run only as root, uses
- * the machine's real cgroups.
+ * module at it, and CGROUP_SELF at a file that stands for /proc/self/cgroup
+ * (by default a v2 host's: one "0::" line, no line per controller), so that
+ * no test depends on the cgroups of the machine it runs on. A real cgroup
+ * filesystem fills a new cgroup directory with its files; a plain one does
+ * not, so tests call cgroup_create(), play the kernel by creating the files,
+ * then call cgroup_set_limits(). A plain directory holding files cannot be
+ * rmdir'ed either: tests of cgroup_remove() check that error.
+ *
+ * Every tree lies in one scratch directory that main() makes before the
+ * tests and removes after them, whatever happened to each: a failing Check
+ * test ends its process at once, before any teardown. One test, run only as
+ * root, uses the machine's real cgroups.
  */
 #include <check.h>
 #include <errno.h>
@@ -29,7 +35,8 @@
 #define NAME "test-cg"
 #define MEGS_5 "5242880"
 
-static char root[PATH_MAX];
+static char scratch[64];  /* made by main(), holds every tree */
+static char root[128];    /* this test's tree */
 
 /* The path ROOT/FMT... in a static buffer (one at a time). */
 static const char *at(const char *fmt, ...) PRINTF(1, 2);
@@ -95,18 +102,30 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return remove(path);
 }
 
+/* Stand for /proc/self/cgroup with content (e.g. "4:memory:/a\n0::/\n"). */
+static void self_cgroup(const char *content_)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.self", root);
+	f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "fopen %s: %s", path, strerror(errno));
+	fputs(content_, f);
+	ck_assert_int_eq(fclose(f), 0);
+	setenv("CGROUP_SELF", path, 1);
+}
+
+/* A fresh tree in the scratch directory, and the environment pointing at it;
+ * the caller's own cgroups are a v2 host's. */
 static void make_tree(void)
 {
-	strcpy(root, "/tmp/test_cgroup.XXXXXX");
+	snprintf(root, sizeof(root), "%s/tree.XXXXXX", scratch);
 	ck_assert_ptr_nonnull(mkdtemp(root));
 	setenv("CGROUP_ROOT", root, 1);
 	unsetenv("CGROUP_VERSION");
 	unsetenv("CGROUP_PARENT");
-}
-
-static void remove_tree(void)
-{
-	nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	self_cgroup("0::/user.slice/user-0.slice/session-1.scope\n");
 }
 
 /* A v1 hierarchy per controller, each root holding cgroup.procs. */
@@ -328,14 +347,43 @@ START_TEST(cgroup_parent_overrides_the_callers_cgroup)
 }
 END_TEST
 
+START_TEST(v1_cgroup_goes_under_the_callers_own)
+{
+	struct cgroup cg;
+
+	fake_v1();
+	make_dir(at("memory/a"));
+	make_dir(at("memory/a/b"));
+	make_dir(at("cpu/c"));
+	self_cgroup("5:pids:/\n4:memory:/a/b\n1:cpu,cpuacct:/c\n0::/\n");
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &all_limits), 0);
+	ck_assert_str_eq(cg.dir[CG_MEMORY], at("memory/a/b/" NAME));
+	ck_assert_str_eq(cg.dir[CG_PIDS], at("pids/" NAME));
+	ck_assert_str_eq(cg.dir[CG_CPU], at("cpu/c/" NAME));
+}
+END_TEST
+
 START_TEST(callers_cgroup_missing_from_the_tree_means_its_root)
 {
 	struct cgroup_limits lim = { .memory_bytes = 1 << 20 };
 	struct cgroup cg;
 
-	/* This process's own memory cgroup path is not in the fake tree. */
 	fake_v1();
+	self_cgroup("4:memory:/not/in/the/tree\n0::/\n");
 	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	ck_assert_str_eq(cg.dir[CG_MEMORY], at("memory/" NAME));
+}
+END_TEST
+
+START_TEST(no_line_for_the_controller_means_its_root)
+{
+	struct cgroup_limits lim = { .memory_bytes = 1 << 20 };
+	struct cgroup cg;
+
+	/* A v2 host's /proc/self/cgroup (the fixture's) driving a v1 tree. */
+	fake_v1();
+	make_dir(at("memory/user.slice"));
+	ck_assert_msg(cgroup_create(&cg, NAME, &lim) == 0, "%s", cgroup_error(&cg));
 	ck_assert_str_eq(cg.dir[CG_MEMORY], at("memory/" NAME));
 }
 END_TEST
@@ -520,6 +568,7 @@ START_TEST(real_cgroup_holds_a_process_and_goes_away)
 		return; /* real cgroups need root: nothing to check here */
 	unsetenv("CGROUP_ROOT");
 	unsetenv("CGROUP_VERSION");
+	unsetenv("CGROUP_SELF");
 	snprintf(name, sizeof(name), "test_cgroup-%d", (int)getpid());
 	ck_assert_msg(cgroup_open(&cg, name, &lim) == 0, "%s", cgroup_error(&cg));
 	sleeper = start_sleeper();
@@ -543,13 +592,13 @@ static Suite *cgroup_suite(void)
 	TCase *v2 = tcase_create("v2");
 	TCase *real = tcase_create("real");
 
-	tcase_add_checked_fixture(detect, make_tree, remove_tree);
+	tcase_add_checked_fixture(detect, make_tree, NULL);
 	tcase_add_test(detect, detect_takes_root_and_version_from_the_environment);
 	tcase_add_test(detect, detect_calls_a_root_that_is_no_cgroup2_filesystem_v1);
 	tcase_add_test(detect, detect_rejects_a_bad_version_and_a_missing_root);
 	suite_add_tcase(s, detect);
 
-	tcase_add_checked_fixture(v1, make_tree, remove_tree);
+	tcase_add_checked_fixture(v1, make_tree, NULL);
 	tcase_add_test(v1, v1_memory_limit_turns_swap_off);
 	tcase_add_test(v1, v1_memory_limit_works_without_swap_accounting);
 	tcase_add_test(v1, v1_pids_and_cpu_limits);
@@ -557,14 +606,16 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(v1, v1_oom_kills_read_from_oom_control);
 	tcase_add_test(v1, v1_missing_controller_is_a_clear_error);
 	tcase_add_test(v1, cgroup_parent_overrides_the_callers_cgroup);
+	tcase_add_test(v1, v1_cgroup_goes_under_the_callers_own);
 	tcase_add_test(v1, callers_cgroup_missing_from_the_tree_means_its_root);
+	tcase_add_test(v1, no_line_for_the_controller_means_its_root);
 	tcase_add_test(v1, open_names_the_file_that_failed_and_removes_its_cgroup);
 	tcase_add_test(v1, v1_remove_kills_the_listed_tasks);
 	tcase_add_test(v1, remove_removes_empty_directories_and_is_safe_twice);
 	tcase_add_test(v1, oom_kills_unknown_without_a_memory_cgroup);
 	suite_add_tcase(s, v1);
 
-	tcase_add_checked_fixture(v2, make_tree, remove_tree);
+	tcase_add_checked_fixture(v2, make_tree, NULL);
 	tcase_add_test(v2, v2_limits_in_one_directory);
 	tcase_add_test(v2, v2_enables_the_controllers_in_the_parent);
 	tcase_add_test(v2, v2_enables_only_what_is_missing);
@@ -584,8 +635,17 @@ int main(void)
 	SRunner *sr = srunner_create(cgroup_suite());
 	int failed;
 
+	strcpy(scratch, "/tmp/test_cgroup.XXXXXX");
+	if (mkdtemp(scratch) == NULL) {
+		perror("mkdtemp /tmp/test_cgroup.XXXXXX");
+		return EXIT_FAILURE;
+	}
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	if (nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == -1) {
+		perror(scratch);
+		failed++;
+	}
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
