@@ -30,6 +30,7 @@ static const char *const controller_name[CG_NCONTROLLERS] = {
 	[CG_MEMORY] = "memory",
 	[CG_PIDS] = "pids",
 	[CG_CPU] = "cpu",
+	[CG_DEVICES] = "devices",
 };
 
 /* Put a message in cg->error, followed by ": strerror(err)" unless err is 0.
@@ -61,6 +62,18 @@ static bool needs(const struct cgroup_limits *lim, enum cgroup_controller c)
 	default:
 		return false;
 	}
+}
+
+/* Is the cgroup to be made in controller c: for a limit, or asked for? */
+static bool wants(const struct cgroup_limits *lim, enum cgroup_controller c)
+{
+	return needs(lim, c) || (lim->controllers & CG_BIT(c));
+}
+
+/* Is c a controller of the unified hierarchy? v2 has no devices controller. */
+static bool on_v2(enum cgroup_controller c)
+{
+	return c != CG_DEVICES;
 }
 
 /* path = dir/file. Returns 0, or -1 with a message when it does not fit. */
@@ -229,7 +242,7 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cgroup_li
 	char hierarchy[PATH_MAX], parent[PATH_MAX];
 
 	for (int c = 0; c < CG_NCONTROLLERS; c++) {
-		if (!needs(lim, c))
+		if (!wants(lim, c))
 			continue;
 		if (join_path(cg, hierarchy, cg->root, controller_name[c]) == -1)
 			return -1;
@@ -261,7 +274,7 @@ static int enable_controllers(struct cgroup *cg, const char *parent,
 		return fail(cg, errno, "read %s", path);
 
 	for (int c = 0; c < CG_NCONTROLLERS; c++) {
-		if (!needs(lim, c))
+		if (!wants(lim, c) || !on_v2(c))
 			continue;
 		if (!has_word(available, controller_name[c], " \n"))
 			return fail(cg, 0, "controller %s not available under %s",

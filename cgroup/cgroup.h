@@ -44,21 +44,34 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Limits to apply; a zero field means "no limit", and that controller is not
- * touched. */
+enum cgroup_controller { CG_MEMORY, CG_PIDS, CG_CPU, CG_DEVICES, CG_NCONTROLLERS };
+
+/* A set of controllers, e.g. CG_BIT(CG_MEMORY) | CG_BIT(CG_PIDS). */
+#define CG_BIT(c) (1u << (c))
+
+/* Every controller a container's cgroup is made in. On v1, devices is a
+ * hierarchy of its own whose files hold the device policy; v2 has no devices
+ * controller (a BPF program attached to the cgroup's directory, dir[0], does
+ * that job there), so CG_DEVICES asks for nothing on v2. */
+#define CG_CONTAINER (CG_BIT(CG_MEMORY) | CG_BIT(CG_PIDS) | CG_BIT(CG_CPU) | CG_BIT(CG_DEVICES))
+
+/* Limits to apply; a zero field means "no limit". The cgroup is made in each
+ * controller that a limit needs, and in each of controllers even without one
+ * (e.g. CG_CONTAINER, so that a container sees memory.max "max" rather than
+ * no file at all). A controller neither names is not touched. */
 struct cgroup_limits {
 	uint64_t memory_bytes; /* memory limit, swap off */
 	long pids_max;         /* most tasks at once */
 	long cpu_thousandths;  /* CPU time per period: 1000 is one whole CPU */
+	unsigned controllers;  /* CG_BITs wanted even without a limit */
 };
-
-enum cgroup_controller { CG_MEMORY, CG_PIDS, CG_CPU, CG_NCONTROLLERS };
 
 struct cgroup {
 	int version;                          /* 1 or 2 */
 	char root[PATH_MAX];                  /* e.g. /sys/fs/cgroup */
-	/* v2: one directory, in dir[0]; v1: one directory per controller used,
-	 * indexed by enum cgroup_controller; "" where none was made. */
+	/* v2: one directory, in dir[0]; v1: one directory per controller used
+	 * (e.g. dir[CG_DEVICES] for the device policy), indexed by enum
+	 * cgroup_controller; "" where none was made. */
 	char dir[CG_NCONTROLLERS][PATH_MAX];
 	char error[PATH_MAX + 256];           /* what failed, for the caller to print */
 };
@@ -68,7 +81,7 @@ struct cgroup {
 int cgroup_detect(struct cgroup *cg);
 
 /* Detect, then create the cgroup NAME under the caller's own cgroup, for each
- * controller the limits need (v2: enabling them in the parent's
+ * controller lim wants (v2: enabling them in the parent's
  * cgroup.subtree_control), and apply the limits. On failure removes what it
  * made and returns -1 with a message in cg->error naming the file and the
  * value (e.g. "controller memory not available under /sys/fs/cgroup"). */
@@ -76,7 +89,7 @@ int cgroup_open(struct cgroup *cg, const char *name, const struct cgroup_limits 
 
 /* The two halves of cgroup_open(), for callers (and tests) that need to act
  * between them. cgroup_create() detects, then makes the directories NAME for
- * the controllers lim needs (v2: after enabling them in the parent's
+ * the controllers lim wants (v2: after enabling them in the parent's
  * cgroup.subtree_control); on failure it removes what it made. The kernel
  * fills a new directory with its control files. cgroup_set_limits() writes
  * them: v1 memory.limit_in_bytes, memory.swappiness 0 and, where present,

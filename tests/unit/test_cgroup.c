@@ -131,13 +131,13 @@ static void make_tree(void)
 /* A v1 hierarchy per controller, each root holding cgroup.procs. */
 static void fake_v1(void)
 {
+	static const char *const hierarchies[] = { "memory", "pids", "cpu", "devices" };
+
 	setenv("CGROUP_VERSION", "1", 1);
-	make_dir(at("memory"));
-	make_dir(at("pids"));
-	make_dir(at("cpu"));
-	make_files(at("memory"), "cgroup.procs", NULL);
-	make_files(at("pids"), "cgroup.procs", NULL);
-	make_files(at("cpu"), "cgroup.procs", NULL);
+	for (size_t i = 0; i < sizeof(hierarchies) / sizeof(hierarchies[0]); i++) {
+		make_dir(at("%s", hierarchies[i]));
+		make_files(at("%s", hierarchies[i]), "cgroup.procs", NULL);
+	}
 }
 
 /* The v2 root, offering controllers (e.g. "cpu memory pids"). */
@@ -283,6 +283,22 @@ START_TEST(v1_pids_and_cpu_limits)
 	ck_assert_str_eq(content(at("pids/" NAME "/pids.max")), "10");
 	ck_assert_str_eq(content(at("cpu/" NAME "/cpu.cfs_period_us")), "100000");
 	ck_assert_str_eq(content(at("cpu/" NAME "/cpu.cfs_quota_us")), "20000");
+}
+END_TEST
+
+START_TEST(v1_container_cgroup_is_made_in_every_hierarchy_devices_included)
+{
+	struct cgroup_limits lim = { .controllers = CG_CONTAINER };
+	struct cgroup cg;
+
+	fake_v1();
+	ck_assert_msg(cgroup_open(&cg, NAME, &lim) == 0, "%s", cgroup_error(&cg));
+	ck_assert_str_eq(cg.dir[CG_MEMORY], at("memory/" NAME));
+	ck_assert_str_eq(cg.dir[CG_PIDS], at("pids/" NAME));
+	ck_assert_str_eq(cg.dir[CG_CPU], at("cpu/" NAME));
+	ck_assert_str_eq(cg.dir[CG_DEVICES], at("devices/" NAME));
+	ck_assert_int_eq(cgroup_remove(&cg), 0);
+	ck_assert(!exists(at("devices/" NAME)));
 }
 END_TEST
 
@@ -471,6 +487,19 @@ START_TEST(v2_enables_the_controllers_in_the_parent)
 }
 END_TEST
 
+START_TEST(v2_container_cgroup_has_memory_pids_and_cpu_without_limits)
+{
+	struct cgroup_limits lim = { .controllers = CG_CONTAINER };
+	struct cgroup cg;
+
+	fake_v2("cpuset cpu io memory pids\n");
+	ck_assert_msg(cgroup_open(&cg, NAME, &lim) == 0, "%s", cgroup_error(&cg));
+	ck_assert_str_eq(cg.dir[0], at(NAME));
+	ck_assert_str_eq(cg.dir[CG_DEVICES], "");
+	ck_assert_str_eq(content(at("cgroup.subtree_control")), "+memory +pids +cpu");
+}
+END_TEST
+
 START_TEST(v2_enables_only_what_is_missing)
 {
 	struct cgroup_limits lim = { .memory_bytes = 1 << 20, .pids_max = 5 };
@@ -602,6 +631,7 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(v1, v1_memory_limit_turns_swap_off);
 	tcase_add_test(v1, v1_memory_limit_works_without_swap_accounting);
 	tcase_add_test(v1, v1_pids_and_cpu_limits);
+	tcase_add_test(v1, v1_container_cgroup_is_made_in_every_hierarchy_devices_included);
 	tcase_add_test(v1, v1_add_process_writes_each_cgroup_procs);
 	tcase_add_test(v1, v1_oom_kills_read_from_oom_control);
 	tcase_add_test(v1, v1_missing_controller_is_a_clear_error);
@@ -618,6 +648,7 @@ static Suite *cgroup_suite(void)
 	tcase_add_checked_fixture(v2, make_tree, NULL);
 	tcase_add_test(v2, v2_limits_in_one_directory);
 	tcase_add_test(v2, v2_enables_the_controllers_in_the_parent);
+	tcase_add_test(v2, v2_container_cgroup_has_memory_pids_and_cpu_without_limits);
 	tcase_add_test(v2, v2_enables_only_what_is_missing);
 	tcase_add_test(v2, v2_missing_controller_is_a_clear_error);
 	tcase_add_test(v2, v2_add_process_and_oom_kills);
