@@ -4,7 +4,8 @@
  *
  *	struct cgroup cg;
  *	struct cgroup_limits lim = { .memory_bytes = 5 << 20 };
- *	if (cgroup_open(&cg, "demo", &lim) == -1)     -> cgroup_error(&cg)
+ *	cgroup_remove_stale(&cg, "demo-*");          -> what dead runners left
+ *	if (cgroup_open(&cg, "demo-1234", &lim) == -1) -> cgroup_error(&cg)
  *	cgroup_add_process(&cg, pid);
  *	...wait...
  *	cgroup_oom_kills(&cg);
@@ -73,6 +74,9 @@ struct cgroup {
 	 * (e.g. dir[CG_DEVICES] for the device policy), indexed by enum
 	 * cgroup_controller; "" where none was made. */
 	char dir[CG_NCONTROLLERS][PATH_MAX];
+	/* A descriptor on each dir, locked (flock) while we hold the cgroup:
+	 * see cgroup_remove_stale(). */
+	int lock_fd[CG_NCONTROLLERS];
 	char error[PATH_MAX + 256];           /* what failed, for the caller to print */
 };
 
@@ -89,9 +93,14 @@ int cgroup_open(struct cgroup *cg, const char *name, const struct cgroup_limits 
 
 /* The two halves of cgroup_open(), for callers (and tests) that need to act
  * between them. cgroup_create() detects, then makes the directories NAME for
- * the controllers lim wants (v2: after enabling them in the parent's
- * cgroup.subtree_control); on failure it removes what it made. The kernel
- * fills a new directory with its control files. cgroup_set_limits() writes
+ * the controllers lim wants (v2: after enabling the missing ones in the
+ * parent's cgroup.subtree_control, and noting them in the parent's extended
+ * attribute user.container-tutorial.enabled); each directory is marked as
+ * this module's (extended attribute user.container-tutorial.owner, the
+ * program's name) and stays locked (flock(2) on cg->lock_fd, close-on-exec)
+ * until cgroup_remove(). Needs Linux 5.7 (user xattrs on cgroupfs). On
+ * failure it removes what it made. The kernel fills a new directory with its
+ * control files. cgroup_set_limits() writes
  * them: v1 memory.limit_in_bytes, memory.swappiness 0 and, where present,
  * memory.memsw.limit_in_bytes; v2 memory.max and, where present,
  * memory.swap.max 0; pids.max; v1 cpu.cfs_period_us 100000 and
@@ -113,8 +122,24 @@ long cgroup_oom_kills(const struct cgroup *cg);
  * or -1 with a message in cg->error. Killing: v2 writes 1 to cgroup.kill
  * where present; otherwise every PID listed in cgroup.procs gets SIGKILL.
  * rmdir is retried for up to about two seconds while it fails with EBUSY,
- * as the killed tasks exit; a directory already gone counts as removed. */
+ * as the killed tasks exit; a directory already gone counts as removed.
+ * v2: when it was the last cgroup of this module's under its parent, the
+ * controllers this module enabled there are disabled again, except one that
+ * another cgroup relies on by now (hands it down in its own subtree_control,
+ * or sets one of its limits). cgroup.c says why, and how runc, crun and
+ * systemd do it. */
 int cgroup_remove(struct cgroup *cg);
+
+/* Remove what runners that died left behind: under the parent of the rule
+ * above (v1: in every hierarchy, devices included), every cgroup this module
+ * made whose name matches pattern (fnmatch(3): a whole name such as
+ * "basic_container-7f3a9c01", or "cgroup_exec-*") and that no live runner
+ * holds (its lock is free: the kernel drops it when its holder dies).
+ * Kills what is left in each and removes it as cgroup_remove() does,
+ * controllers included. cg needs no cgroup_create() first and holds nothing
+ * after. Returns how many directories it removed (v1: one per hierarchy),
+ * or -1 with a message in cg->error. */
+int cgroup_remove_stale(struct cgroup *cg, const char *pattern);
 
 /* The last error's message. */
 const char *cgroup_error(const struct cgroup *cg);

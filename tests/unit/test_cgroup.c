@@ -25,9 +25,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "cgroup.h"
 #include "common.h"
@@ -37,6 +43,7 @@
 
 static char scratch[64];  /* made by main(), holds every tree */
 static char root[128];    /* this test's tree */
+static pid_t runner_pid;  /* main()'s: names the real cgroups of this run */
 
 /* The path ROOT/FMT... in a static buffer (one at a time). */
 static const char *at(const char *fmt, ...) PRINTF(1, 2);
@@ -173,13 +180,15 @@ static const struct cgroup_limits all_limits = {
 	.memory_bytes = 5 << 20, .pids_max = 10, .cpu_thousandths = 200,
 };
 
-/* A child that sleeps until killed: a task to list in a fake cgroup.procs. */
+/* A child that sleeps until killed (or for a minute at most, should a
+ * failing test leave it): a task to list in a fake cgroup.procs. */
 static pid_t start_sleeper(void)
 {
 	pid_t pid = fork();
 
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
+		alarm(60);
 		pause();
 		_exit(0);
 	}
@@ -193,6 +202,59 @@ static void assert_killed(pid_t pid)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFSIGNALED(status));
 	ck_assert_int_eq(WTERMSIG(status), SIGKILL);
+}
+
+/* The extended attribute name of the directory at path, "" when absent. */
+static const char *xattr_of(const char *path, const char *name)
+{
+	static char value[256];
+	ssize_t n = getxattr(path, name, value, sizeof(value) - 1);
+
+	ck_assert_msg(n >= 0 || errno == ENODATA, "getxattr %s %s: %s", path, name, strerror(errno));
+	value[n < 0 ? 0 : n] = '\0';
+	return value;
+}
+
+#define OWNER "user.container-tutorial.owner"
+#define RECORD "user.container-tutorial.enabled"
+
+/* Does another process (another open file, in fact) hold the lock on dir? */
+static bool is_locked(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	bool locked;
+
+	ck_assert_msg(fd != -1, "open %s: %s", dir, strerror(errno));
+	locked = flock(fd, LOCK_EX | LOCK_NB) == -1 && errno == EWOULDBLOCK;
+	close(fd);
+	return locked;
+}
+
+/* A runner that makes the cgroup name and dies without removing it. */
+static void dead_runner(const char *name, const struct cgroup_limits *lim)
+{
+	struct cgroup cg;
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		_exit(cgroup_create(&cg, name, lim) == 0 ? 0 : 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s was not made", name);
+}
+
+/* Play the kernel: after "+cpu", subtree_control lists what is enabled. */
+static void kernel_enabled(const char *controllers)
+{
+	make_file(at("cgroup.subtree_control"), controllers);
+}
+
+/* Does the fake subtree_control start with what we last wrote, e.g. "-cpu"?
+ * (A write to a plain file overwrites its start only.) */
+static bool wrote(const char *words)
+{
+	return strncmp(content(at("cgroup.subtree_control")), words, strlen(words)) == 0;
 }
 
 /* --- detection ------------------------------------------------------- */
@@ -457,6 +519,95 @@ START_TEST(remove_removes_empty_directories_and_is_safe_twice)
 }
 END_TEST
 
+/* --- sharing: marks, locks, runners that died --------------------------- */
+
+START_TEST(each_cgroup_is_marked_ours_and_locked_while_held)
+{
+	struct cgroup_limits lim = { .controllers = CG_CONTAINER };
+	struct cgroup cg;
+
+	fake_v1();
+	ck_assert_msg(cgroup_create(&cg, NAME, &lim) == 0, "%s", cgroup_error(&cg));
+	for (int c = 0; c < CG_NCONTROLLERS; c++) {
+		ck_assert_str_eq(xattr_of(cg.dir[c], OWNER), "test_cgroup");
+		ck_assert_msg(is_locked(cg.dir[c]), "%s is not locked", cg.dir[c]);
+	}
+	ck_assert_int_eq(cgroup_remove(&cg), 0);
+	for (int c = 0; c < CG_NCONTROLLERS; c++)
+		ck_assert_int_eq(cg.lock_fd[c], -1);
+}
+END_TEST
+
+START_TEST(stale_removal_takes_only_our_cgroups_whose_runner_died)
+{
+	struct cgroup_limits all = { .controllers = CG_CONTAINER }, pids = { .pids_max = 5 };
+	struct cgroup live, stale;
+
+	fake_v1();
+	ck_assert_int_eq(cgroup_create(&live, "x-live", &all), 0);
+	dead_runner("x-dead", &all);
+	dead_runner("y-dead", &pids);
+	make_dir(at("memory/x-not-ours"));
+	ck_assert_msg(cgroup_remove_stale(&stale, "x-*") == 4, "%s", cgroup_error(&stale));
+	ck_assert(!exists(at("memory/x-dead")));
+	ck_assert(!exists(at("pids/x-dead")));
+	ck_assert(!exists(at("cpu/x-dead")));
+	ck_assert(!exists(at("devices/x-dead")));
+	ck_assert(exists(at("memory/x-live")));
+	ck_assert(exists(at("devices/x-live")));
+	ck_assert(exists(at("memory/x-not-ours")));
+	ck_assert(exists(at("pids/y-dead")));
+	ck_assert_int_eq(cgroup_remove_stale(&stale, "x-*"), 0);
+	ck_assert_int_eq(cgroup_remove_stale(&stale, "y-dead"), 1);
+}
+END_TEST
+
+START_TEST(stale_removal_kills_what_a_dead_runner_left_running)
+{
+	struct cgroup_limits lim = { .pids_max = 5 };
+	struct cgroup stale;
+	char pid[32];
+	pid_t sleeper;
+
+	fake_v2("pids\n");
+	dead_runner("x-1", &lim);
+	sleeper = start_sleeper();
+	snprintf(pid, sizeof(pid), "%d\n", (int)sleeper);
+	make_file(at("x-1/cgroup.procs"), pid);
+	/* The fake directory holds a file: rmdir fails, after the kill. */
+	ck_assert_int_eq(cgroup_remove_stale(&stale, "x-*"), -1);
+	ck_assert_ptr_nonnull(strstr(cgroup_error(&stale), "Directory not empty"));
+	assert_killed(sleeper);
+}
+END_TEST
+
+START_TEST(creation_waits_while_another_runner_holds_the_parent)
+{
+	const struct timespec pause_ = { .tv_sec = 0, .tv_nsec = 200000000L };
+	struct cgroup_limits lim = { .pids_max = 5 };
+	int lock, status;
+	pid_t pid;
+
+	fake_v1();
+	lock = open(at("pids"), O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(flock(lock, LOCK_EX), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		struct cgroup cg;
+
+		close(lock); /* our copy would hold the parent's lock too */
+		_exit(cgroup_create(&cg, NAME, &lim) == 0 ? 0 : 1);
+	}
+	nanosleep(&pause_, NULL);
+	ck_assert_msg(!exists(at("pids/" NAME)), "made while the parent was locked");
+	close(lock);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert(exists(at("pids/" NAME)));
+}
+END_TEST
+
 /* --- v2 ---------------------------------------------------------------- */
 
 START_TEST(v2_limits_in_one_directory)
@@ -512,6 +663,100 @@ START_TEST(v2_enables_only_what_is_missing)
 	 * becomes "+pidsy\n". The kernel would list "memory pids". */
 	ck_assert_int_eq(strncmp(content(at("cgroup.subtree_control")), "+pids", 5), 0);
 	ck_assert_ptr_null(strstr(content(at("cgroup.subtree_control")), "+memory"));
+}
+END_TEST
+
+START_TEST(v2_turns_off_what_it_turned_on_when_its_last_cgroup_goes)
+{
+	struct cgroup_limits lim = { .cpu_thousandths = 500 };
+	struct cgroup a, b;
+
+	fake_v2("cpu memory pids\n");
+	kernel_enabled("memory pids\n");
+	ck_assert_msg(cgroup_create(&a, "a", &lim) == 0, "%s", cgroup_error(&a));
+	ck_assert(wrote("+cpu"));
+	ck_assert_str_eq(xattr_of(root, RECORD), "cpu");
+	kernel_enabled("memory pids cpu\n");
+	/* A cgroup of someone else's, its cpu files at their defaults. */
+	make_dir(at("idle"));
+	make_file(at("idle/cpu.max"), "max 100000\n");
+	make_file(at("idle/cpu.weight"), "100\n");
+	make_file(at("idle/cgroup.subtree_control"), "\n");
+	ck_assert_int_eq(cgroup_create(&b, "b", &lim), 0);
+	ck_assert_int_eq(cgroup_remove(&a), 0);
+	ck_assert_str_eq(content(at("cgroup.subtree_control")), "memory pids cpu\n");
+	ck_assert_msg(cgroup_remove(&b) == 0, "%s", cgroup_error(&b));
+	ck_assert(wrote("-cpu"));
+	ck_assert_str_eq(xattr_of(root, RECORD), "");
+}
+END_TEST
+
+START_TEST(v2_leaves_on_what_was_on_before)
+{
+	struct cgroup_limits lim = { .cpu_thousandths = 500, .pids_max = 9 };
+	struct cgroup cg;
+
+	fake_v2("cpu memory pids\n");
+	kernel_enabled("cpu memory pids\n");
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	ck_assert_str_eq(xattr_of(root, RECORD), "");
+	ck_assert_int_eq(cgroup_remove(&cg), 0);
+	ck_assert_str_eq(content(at("cgroup.subtree_control")), "cpu memory pids\n");
+}
+END_TEST
+
+START_TEST(v2_leaves_on_what_another_cgroup_hands_down)
+{
+	struct cgroup_limits lim = { .cpu_thousandths = 500 };
+	struct cgroup cg;
+
+	fake_v2("cpu memory pids\n");
+	kernel_enabled("memory pids\n");
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	kernel_enabled("memory pids cpu\n");
+	make_dir(at("system.slice"));
+	make_file(at("system.slice/cgroup.subtree_control"), "cpu memory\n");
+	ck_assert_int_eq(cgroup_remove(&cg), 0);
+	ck_assert_str_eq(content(at("cgroup.subtree_control")), "memory pids cpu\n");
+	ck_assert_str_eq(xattr_of(root, RECORD), "");
+}
+END_TEST
+
+START_TEST(v2_leaves_on_what_another_cgroup_sets_a_limit_with)
+{
+	struct cgroup_limits lim = { .cpu_thousandths = 500, .pids_max = 9 };
+	struct cgroup cg;
+
+	fake_v2("cpu memory pids\n");
+	kernel_enabled("memory\n");
+	ck_assert_int_eq(cgroup_create(&cg, NAME, &lim), 0);
+	ck_assert_str_eq(xattr_of(root, RECORD), "pids cpu");
+	kernel_enabled("memory pids cpu\n");
+	make_dir(at("limited"));
+	make_file(at("limited/cpu.max"), "50000 100000\n");
+	make_file(at("limited/pids.max"), "max\n");
+	ck_assert_int_eq(cgroup_remove(&cg), 0);
+	/* pids goes, cpu stays. */
+	ck_assert(wrote("-pids"));
+	ck_assert_ptr_null(strstr(content(at("cgroup.subtree_control")), "-cpu"));
+	ck_assert_str_eq(xattr_of(root, RECORD), "");
+}
+END_TEST
+
+START_TEST(v2_stale_removal_turns_off_what_a_dead_runner_turned_on)
+{
+	struct cgroup_limits lim = { .cpu_thousandths = 500 };
+	struct cgroup stale;
+
+	fake_v2("cpu memory pids\n");
+	kernel_enabled("memory pids\n");
+	dead_runner("x-1", &lim);
+	kernel_enabled("memory pids cpu\n");
+	ck_assert_str_eq(xattr_of(root, RECORD), "cpu");
+	ck_assert_msg(cgroup_remove_stale(&stale, "x-*") == 1, "%s", cgroup_error(&stale));
+	ck_assert(!exists(at("x-1")));
+	ck_assert(wrote("-cpu"));
+	ck_assert_str_eq(xattr_of(root, RECORD), "");
 }
 END_TEST
 
@@ -598,7 +843,7 @@ START_TEST(real_cgroup_holds_a_process_and_goes_away)
 	unsetenv("CGROUP_ROOT");
 	unsetenv("CGROUP_VERSION");
 	unsetenv("CGROUP_SELF");
-	snprintf(name, sizeof(name), "test_cgroup-%d", (int)getpid());
+	snprintf(name, sizeof(name), "test_cgroup-%d-real", (int)runner_pid);
 	ck_assert_msg(cgroup_open(&cg, name, &lim) == 0, "%s", cgroup_error(&cg));
 	sleeper = start_sleeper();
 	ck_assert_msg(cgroup_add_process(&cg, sleeper) == 0, "%s", cgroup_error(&cg));
@@ -613,12 +858,124 @@ START_TEST(real_cgroup_holds_a_process_and_goes_away)
 }
 END_TEST
 
+/* The mount point of a cgroup2 hierarchy: /sys/fs/cgroup on a v2 machine,
+ * /sys/fs/cgroup/unified on a hybrid one; NULL when there is none. */
+static const char *cgroup2_mount(void)
+{
+	static const char *const candidates[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	struct statfs fs;
+
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (statfs(candidates[i], &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+			return candidates[i];
+	return NULL;
+}
+
+/* A runner makes a cgroup, puts a sleeper in it and dies: the next one
+ * finds the cgroup, kills the sleeper and removes it. We are the sleeper's
+ * subreaper, so that it becomes our child when its parent dies. The sleeper
+ * is forked before the cgroup is made: a child forked after it would hold
+ * the runner's lock (a copy of its descriptor) until it execs. */
+static void check_dead_runner_is_cleaned_up(const struct cgroup_limits *lim)
+{
+	struct cgroup stale;
+	char name[64];
+	int fds[2], status;
+	pid_t runner, sleeper;
+
+	snprintf(name, sizeof(name), "test_cgroup-%d-dead", (int)runner_pid);
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	runner = fork();
+	ck_assert_int_ne(runner, -1);
+	if (runner == 0) {
+		struct cgroup cg;
+
+		sleeper = start_sleeper();
+		if (cgroup_open(&cg, name, lim) == -1) {
+			fprintf(stderr, "%s\n", cgroup_error(&cg));
+			_exit(1);
+		}
+		if (cgroup_add_process(&cg, sleeper) == -1 ||
+		    write(fds[1], &sleeper, sizeof(sleeper)) != sizeof(sleeper))
+			_exit(1);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(runner, &status, 0), runner);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(read(fds[0], &sleeper, sizeof(sleeper)), sizeof(sleeper));
+	ck_assert_msg(cgroup_remove_stale(&stale, name) >= 1, "%s", cgroup_error(&stale));
+	assert_killed(sleeper);
+	ck_assert_int_eq(cgroup_remove_stale(&stale, name), 0);
+}
+
+START_TEST(real_cgroup_of_a_dead_runner_is_found_and_removed)
+{
+	struct cgroup_limits lim = { .pids_max = 10 };
+
+	if (geteuid() != 0)
+		return; /* real cgroups need root: nothing to check here */
+	unsetenv("CGROUP_ROOT");
+	unsetenv("CGROUP_VERSION");
+	unsetenv("CGROUP_SELF");
+	check_dead_runner_is_cleaned_up(&lim);
+}
+END_TEST
+
+/* On a hybrid machine, the v2 code paths on the real (controller-less)
+ * cgroup2 hierarchy: marks, locks and cgroup.kill. */
+START_TEST(real_v2_cgroup_of_a_dead_runner_is_found_and_removed)
+{
+	struct cgroup_limits none = { 0 };
+	const char *mount = cgroup2_mount();
+
+	if (geteuid() != 0 || mount == NULL)
+		return; /* real cgroups need root, and a cgroup2 hierarchy */
+	setenv("CGROUP_ROOT", mount, 1);
+	setenv("CGROUP_VERSION", "2", 1);
+	unsetenv("CGROUP_SELF");
+	check_dead_runner_is_cleaned_up(&none);
+}
+END_TEST
+
+/* After the run: remove the real cgroups of this run's tests that failed
+ * half-way (their test process died holding them). */
+static int remove_real_leftovers(void)
+{
+	const char *mount = cgroup2_mount();
+	struct cgroup cg;
+	char pattern[64];
+	int ret = 0;
+
+	if (geteuid() != 0)
+		return 0;
+	snprintf(pattern, sizeof(pattern), "test_cgroup-%d-*", (int)runner_pid);
+	unsetenv("CGROUP_ROOT");
+	unsetenv("CGROUP_VERSION");
+	unsetenv("CGROUP_SELF");
+	unsetenv("CGROUP_PARENT");
+	if (cgroup_remove_stale(&cg, pattern) == -1) {
+		fprintf(stderr, "%s\n", cgroup_error(&cg));
+		ret = -1;
+	}
+	if (mount != NULL) {
+		setenv("CGROUP_ROOT", mount, 1);
+		setenv("CGROUP_VERSION", "2", 1);
+		if (cgroup_remove_stale(&cg, pattern) == -1) {
+			fprintf(stderr, "%s\n", cgroup_error(&cg));
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
 static Suite *cgroup_suite(void)
 {
 	Suite *s = suite_create("cgroup");
 	TCase *detect = tcase_create("detect");
 	TCase *v1 = tcase_create("v1");
 	TCase *v2 = tcase_create("v2");
+	TCase *sharing = tcase_create("sharing");
 	TCase *real = tcase_create("real");
 
 	tcase_add_checked_fixture(detect, make_tree, NULL);
@@ -650,13 +1007,27 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(v2, v2_enables_the_controllers_in_the_parent);
 	tcase_add_test(v2, v2_container_cgroup_has_memory_pids_and_cpu_without_limits);
 	tcase_add_test(v2, v2_enables_only_what_is_missing);
+	tcase_add_test(v2, v2_turns_off_what_it_turned_on_when_its_last_cgroup_goes);
+	tcase_add_test(v2, v2_leaves_on_what_was_on_before);
+	tcase_add_test(v2, v2_leaves_on_what_another_cgroup_hands_down);
+	tcase_add_test(v2, v2_leaves_on_what_another_cgroup_sets_a_limit_with);
+	tcase_add_test(v2, v2_stale_removal_turns_off_what_a_dead_runner_turned_on);
 	tcase_add_test(v2, v2_missing_controller_is_a_clear_error);
 	tcase_add_test(v2, v2_add_process_and_oom_kills);
 	tcase_add_test(v2, v2_remove_writes_cgroup_kill);
 	tcase_add_test(v2, v2_remove_without_cgroup_kill_kills_the_listed_tasks);
 	suite_add_tcase(s, v2);
 
+	tcase_add_checked_fixture(sharing, make_tree, NULL);
+	tcase_add_test(sharing, each_cgroup_is_marked_ours_and_locked_while_held);
+	tcase_add_test(sharing, stale_removal_takes_only_our_cgroups_whose_runner_died);
+	tcase_add_test(sharing, stale_removal_kills_what_a_dead_runner_left_running);
+	tcase_add_test(sharing, creation_waits_while_another_runner_holds_the_parent);
+	suite_add_tcase(s, sharing);
+
 	tcase_add_test(real, real_cgroup_holds_a_process_and_goes_away);
+	tcase_add_test(real, real_cgroup_of_a_dead_runner_is_found_and_removed);
+	tcase_add_test(real, real_v2_cgroup_of_a_dead_runner_is_found_and_removed);
 	suite_add_tcase(s, real);
 	return s;
 }
@@ -666,6 +1037,7 @@ int main(void)
 	SRunner *sr = srunner_create(cgroup_suite());
 	int failed;
 
+	runner_pid = getpid();
 	strcpy(scratch, "/tmp/test_cgroup.XXXXXX");
 	if (mkdtemp(scratch) == NULL) {
 		perror("mkdtemp /tmp/test_cgroup.XXXXXX");
@@ -678,5 +1050,7 @@ int main(void)
 		perror(scratch);
 		failed++;
 	}
+	if (remove_real_leftovers() == -1)
+		failed++;
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
