@@ -204,6 +204,23 @@ int parse_thousandths(const char *s, long *out)
 	return 0;
 }
 
+void termination_signals(sigset_t *set)
+{
+	/* Signals whose default is to stop, continue or do nothing, those
+	 * nobody may catch, and the faults. */
+	static const int others[] = {
+		SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGTSTP, SIGTTIN, SIGTTOU,
+		SIGKILL, SIGSTOP,
+		SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT,
+	};
+
+	/* glibc's sigfillset() leaves out the two real-time signals it keeps
+	 * for its threads. */
+	sigfillset(set);
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		sigdelset(set, others[i]);
+}
+
 int exit_status_of(int wstatus)
 {
 	if (WIFEXITED(wstatus))

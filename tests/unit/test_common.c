@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,6 +141,25 @@ START_TEST(parse_thousandths_stops_at_long_max)
 }
 END_TEST
 
+START_TEST(termination_signals_are_the_catchable_fatal_ones_but_faults)
+{
+	static const int in[] = { SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM,
+				  SIGTERM, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO, SIGPWR };
+	static const int out[] = { SIGKILL, SIGSTOP, SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGTSTP,
+				   SIGTTIN, SIGTTOU, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP,
+				   SIGSYS, SIGABRT };
+	sigset_t set;
+
+	termination_signals(&set);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		ck_assert_msg(sigismember(&set, in[i]) == 1, "%s is missing", strsignal(in[i]));
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++)
+		ck_assert_msg(sigismember(&set, out[i]) == 0, "%s is in", strsignal(out[i]));
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		ck_assert_msg(sigismember(&set, sig) == 1, "real-time signal %d is missing", sig);
+}
+END_TEST
+
 /* A wait status made by a real child that exits with code or dies of sig. */
 static int status_of_child(int code, int sig)
 {
@@ -202,6 +222,7 @@ static Suite *common_suite(void)
 	tcase_add_test(parsers, parse_thousandths_rejects_junk);
 	tcase_add_test(parsers, parse_thousandths_stops_at_long_max);
 	tcase_add_test(status, exit_status_follows_chroot_and_env);
+	tcase_add_test(status, termination_signals_are_the_catchable_fatal_ones_but_faults);
 	tcase_add_test(status, write_then_read_a_file);
 	suite_add_tcase(s, parsers);
 	suite_add_tcase(s, status);
