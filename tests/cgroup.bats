@@ -54,10 +54,27 @@ leftover_cgroups() {
 	done < <(cgroup_exec_cgroups)
 }
 
+# On v2, the controllers the root hands down: cgroup_exec may add some for
+# its cgroup, and must take them away again (when nothing else uses them).
+subtree_control() {
+	if [ -f /sys/fs/cgroup/cgroup.subtree_control ]; then
+		cat /sys/fs/cgroup/cgroup.subtree_control
+	fi
+}
+
+setup() {
+	SUBTREE_CONTROL=$(subtree_control)
+}
+
 # Kill what is left in cgroup_exec's cgroups and remove them. Fails (and so
-# fails the test) when there was anything to remove.
+# fails the test) when there was anything to remove, or when the root's
+# cgroup.subtree_control changed.
 teardown() {
 	local dir pid found=""
+	if [ "$(subtree_control)" != "$SUBTREE_CONTROL" ]; then
+		echo "cgroup.subtree_control was '$SUBTREE_CONTROL', is '$(subtree_control)'" >&2
+		return 1
+	fi
 	[ "$(id -u)" -eq 0 ] || return 0
 	while read -r dir; do
 		found="$found $dir"
@@ -132,6 +149,21 @@ wait_until_gone() {
 	run "$CGROUP_EXEC" -m 5M "$DEMO"
 	assert_failure 137
 	[ -z "$(leftover_cgroups)" ]
+}
+
+@test "on cgroup v2 the controllers cgroup_exec turned on for its cgroup are off again after it" {
+	require_root
+	if [ ! -f /sys/fs/cgroup/cgroup.subtree_control ]; then
+		skip "cgroup v1: controllers are not handed down (run on v2: make test-vm)"
+	fi
+	local before
+	before=$(subtree_control)
+	run "$CGROUP_EXEC" -c 0.5 -m 64M -p 50 cat /sys/fs/cgroup/cgroup.subtree_control
+	assert_success
+	assert_output --regexp '(^| )cpu( |$)'
+	assert_output --regexp '(^| )memory( |$)'
+	assert_output --regexp '(^| )pids( |$)'
+	assert_equal "$(subtree_control)" "$before"
 }
 
 @test "a memory limit above what the command needs lets it finish" {
