@@ -144,11 +144,11 @@ static void remove_stale_cgroups(void)
 static void open_cgroup(struct cgroup *cg, const struct cgroup_limits *lim)
 {
 	char name[64];
-	uint32_t random;
+	uint32_t suffix;
 
-	if (getrandom(&random, sizeof(random), 0) != sizeof(random))
+	if (getrandom(&suffix, sizeof(suffix), 0) != sizeof(suffix))
 		errExit("getrandom");
-	snprintf(name, sizeof(name), "cgroup_exec-%d-%08x", (int)getpid(), random);
+	snprintf(name, sizeof(name), "cgroup_exec-%d-%08x", (int)getpid(), suffix);
 	if (cgroup_open(cg, name, lim) == -1)
 		fatal("%s%s", cgroup_error(cg), geteuid() != 0 ? " (cgroups need root)" : "");
 }
