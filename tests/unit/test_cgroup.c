@@ -1032,15 +1032,32 @@ static Suite *cgroup_suite(void)
 	return s;
 }
 
+/* The scratch directory, on a filesystem that keeps user extended
+ * attributes, as cgroupfs does (the module marks its cgroups with one):
+ * /tmp, or /var/tmp where /tmp keeps none (a tmpfs before Linux 6.6). */
+static int make_scratch(void)
+{
+	static const char *const bases[] = { "/tmp", "/var/tmp" };
+
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		snprintf(scratch, sizeof(scratch), "%s/test_cgroup.XXXXXX", bases[i]);
+		if (mkdtemp(scratch) == NULL)
+			continue;
+		if (setxattr(scratch, "user.test_cgroup", "1", 1, 0) == 0)
+			return 0;
+		rmdir(scratch);
+	}
+	return -1;
+}
+
 int main(void)
 {
 	SRunner *sr = srunner_create(cgroup_suite());
 	int failed;
 
 	runner_pid = getpid();
-	strcpy(scratch, "/tmp/test_cgroup.XXXXXX");
-	if (mkdtemp(scratch) == NULL) {
-		perror("mkdtemp /tmp/test_cgroup.XXXXXX");
+	if (make_scratch() == -1) {
+		perror("mkdtemp test_cgroup.XXXXXX (in /tmp or /var/tmp, with user xattrs)");
 		return EXIT_FAILURE;
 	}
 	srunner_run_all(sr, CK_NORMAL);
