@@ -5,7 +5,10 @@
  */
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <linux/magic.h>
 #include <signal.h>
@@ -14,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,10 +31,15 @@
 #define RMDIR_TRIES 200           /* with RMDIR_PAUSE_NS: about two seconds */
 #define RMDIR_PAUSE_NS 10000000L  /* 10 ms */
 
+/* Notes this module keeps on cgroup directories (see "Sharing" below). */
+#define OWNER_XATTR "user.container-tutorial.owner"     /* on each cgroup we make */
+#define ENABLED_XATTR "user.container-tutorial.enabled" /* on a v2 parent */
+
 static const char *const controller_name[CG_NCONTROLLERS] = {
 	[CG_MEMORY] = "memory",
 	[CG_PIDS] = "pids",
 	[CG_CPU] = "cpu",
+	[CG_DEVICES] = "devices",
 };
 
 /* Put a message in cg->error, followed by ": strerror(err)" unless err is 0.
@@ -61,6 +71,18 @@ static bool needs(const struct cgroup_limits *lim, enum cgroup_controller c)
 	default:
 		return false;
 	}
+}
+
+/* Is the cgroup to be made in controller c: for a limit, or asked for? */
+static bool wants(const struct cgroup_limits *lim, enum cgroup_controller c)
+{
+	return needs(lim, c) || (lim->controllers & CG_BIT(c));
+}
+
+/* Is c a controller of the unified hierarchy? v2 has no devices controller. */
+static bool on_v2(enum cgroup_controller c)
+{
+	return c != CG_DEVICES;
 }
 
 /* path = dir/file. Returns 0, or -1 with a message when it does not fit. */
@@ -140,38 +162,34 @@ int cgroup_detect(struct cgroup *cg)
 	return 0;
 }
 
-/* The caller's own cgroup path in the hierarchy of controller (v1), or in the
- * unified hierarchy when controller is NULL (v2), from /proc/self/cgroup:
- * lines "ID:CONTROLLERS:PATH", e.g. "4:memory:/user.slice", "0::/init.scope". */
+/* The caller's own cgroup path in the v1 hierarchy of controller, from
+ * /proc/self/cgroup (CGROUP_SELF in tests): lines "ID:CONTROLLERS:PATH", e.g.
+ * "4:memory:/user.slice", "1:cpu,cpuacct:/". Returns 1 with the path, 0 when
+ * no line names the controller (a v2 host lists only "0::/PATH"), or -1. */
 static int own_cgroup_path(struct cgroup *cg, const char *controller, char *path, size_t size)
 {
+	const char *file = getenv("CGROUP_SELF");
 	char buf[8192], *line, *save = NULL;
 
-	if (read_file("/proc/self/cgroup", buf, sizeof(buf)) == -1)
-		return fail(cg, errno, "read /proc/self/cgroup");
+	if (file == NULL || *file == '\0')
+		file = "/proc/self/cgroup";
+	if (read_file(file, buf, sizeof(buf)) == -1)
+		return fail(cg, errno, "read %s", file);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *controllers = strchr(line, ':');
 		char *cgpath = controllers ? strchr(controllers + 1, ':') : NULL;
-		bool match;
 
 		if (cgpath == NULL)
 			continue;
-		*controllers++ = '\0';
 		*cgpath++ = '\0';
-		if (controller == NULL)
-			match = strcmp(line, "0") == 0 && *controllers == '\0';
-		else
-			match = has_word(controllers, controller, ",");
-		if (match) {
-			if (strlen(cgpath) >= size)
-				return fail(cg, ENAMETOOLONG, "cgroup path %s", cgpath);
-			strcpy(path, cgpath);
-			return 0;
-		}
+		if (!has_word(controllers + 1, controller, ","))
+			continue;
+		if (strlen(cgpath) >= size)
+			return fail(cg, ENAMETOOLONG, "cgroup path %s (in %s)", cgpath, file);
+		strcpy(path, cgpath);
+		return 1;
 	}
-	if (controller == NULL)
-		return fail(cg, 0, "no 0:: line in /proc/self/cgroup");
-	return fail(cg, 0, "no line for controller %s in /proc/self/cgroup", controller);
+	return 0;
 }
 
 /* The directory under which to make our cgroup in the hierarchy whose root
@@ -181,7 +199,7 @@ static int parent_dir(struct cgroup *cg, const char *hierarchy, const char *cont
 {
 	const char *override = getenv("CGROUP_PARENT");
 	char own[PATH_MAX];
-	int n;
+	int n, found;
 
 	if (override != NULL && *override != '\0') {
 		n = snprintf(dir, PATH_MAX, "%s%s", hierarchy, override);
@@ -191,17 +209,20 @@ static int parent_dir(struct cgroup *cg, const char *hierarchy, const char *cont
 			return fail(cg, ENOENT, "parent cgroup %s (from CGROUP_PARENT)", dir);
 		return 0;
 	}
-	/* v2's "no internal processes" rule: a cgroup other than the root
-	 * that holds processes (ours holds us) cannot hand controllers down
-	 * to children. So on v2 we start from the root, as runc and crun do
-	 * with their cgroupfs driver. */
-	if (controller == NULL) {
-		strcpy(dir, hierarchy);
+	/* Rules 2 and 4: the root. v2's "no internal processes" rule: a
+	 * cgroup other than the root that holds processes (ours holds us)
+	 * cannot hand controllers down to children. So on v2 we start from
+	 * the root, as runc and crun do with their cgroupfs driver. */
+	strcpy(dir, hierarchy);
+	if (controller == NULL)
 		return 0;
-	}
-	if (own_cgroup_path(cg, controller, own, sizeof(own)) == -1)
+	found = own_cgroup_path(cg, controller, own, sizeof(own));
+	if (found == -1)
 		return -1;
-	n = snprintf(dir, PATH_MAX, "%s%s", hierarchy, strcmp(own, "/") == 0 ? "" : own);
+	if (found == 0 || strcmp(own, "/") == 0)
+		return 0;
+	/* Rule 3: our own cgroup, when the hierarchy holds it. */
+	n = snprintf(dir, PATH_MAX, "%s%s", hierarchy, own);
 	if (n < 0 || n >= PATH_MAX)
 		return fail(cg, ENAMETOOLONG, "%s%s", hierarchy, own);
 	if (!is_directory(dir))
@@ -209,9 +230,68 @@ static int parent_dir(struct cgroup *cg, const char *hierarchy, const char *cont
 	return 0;
 }
 
-/* mkdir parent/name and record it in slot. */
-static int make_dir(struct cgroup *cg, const char *parent, const char *name, char *slot)
+/* --- Sharing: runners that come and go, and runners that died -----------
+ *
+ * Several runners (cgroup_exec, basic_container, their tests) make cgroups
+ * under the same parent at the same time, and any of them may be killed.
+ *
+ * Runners that died. Each directory cgroup_create() makes stays locked, with
+ * flock(2) on a descriptor kept in cg->lock_fd, until cgroup_remove(). The
+ * kernel drops the lock when its holder exits, however it dies (kill -9
+ * included); unlike a PID, a lock cannot be mistaken for another process's.
+ * So a cgroup of ours whose lock is free was left by a runner that died, and
+ * cgroup_remove_stale() may remove it. Ours: each cgroup we make carries the
+ * extended attribute OWNER_XATTR (the maker's program name); a cgroup
+ * someone else made is never touched.
+ *
+ * Every mkdir, and every scan for dead runners' cgroups, holds flock(2) on
+ * the parent directory too: a scan never sees a cgroup between its mkdir and
+ * its lock. On v2 the same lock guards the parent's controllers (below).
+ *
+ * Extended attributes on cgroupfs (user.*) need Linux 5.7. */
+
+/* Open dir and lock it (flock(2), exclusive): waiting for the lock when
+ * wait, else failing with EWOULDBLOCK while another process holds it.
+ * Returns the descriptor, or -1 with errno set. */
+static int lock_dir(const char *dir, bool wait)
 {
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	while (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) == -1) {
+		int err = errno;
+
+		if (err == EINTR)
+			continue;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* lock_dir(dir, true), the error in cg->error. */
+static int lock_parent(struct cgroup *cg, const char *dir)
+{
+	int fd = lock_dir(dir, true);
+
+	if (fd == -1)
+		fail(cg, errno, "flock %s", dir);
+	return fd;
+}
+
+/* Did this module make the cgroup at dir? */
+static bool is_ours(const char *dir)
+{
+	return getxattr(dir, OWNER_XATTR, NULL, 0) >= 0;
+}
+
+/* mkdir parent/name, mark it ours and lock it, as cgroup c (slot 0 on v2).
+ * The caller holds the parent's lock. */
+static int make_cgroup(struct cgroup *cg, const char *parent, const char *name, int c)
+{
+	const char *owner = program_invocation_short_name;
 	char dir[PATH_MAX];
 
 	if (join_path(cg, dir, parent, name) == -1)
@@ -220,7 +300,12 @@ static int make_dir(struct cgroup *cg, const char *parent, const char *name, cha
 	 * the new directory with its control files. */
 	if (mkdir(dir, 0755) == -1)
 		return fail(cg, errno, "mkdir %s", dir);
-	strcpy(slot, dir);
+	strcpy(cg->dir[c], dir);
+	if (setxattr(dir, OWNER_XATTR, owner, strlen(owner), 0) == -1)
+		return fail(cg, errno, "setxattr %s on %s", OWNER_XATTR, dir);
+	cg->lock_fd[c] = lock_dir(dir, false);
+	if (cg->lock_fd[c] == -1)
+		return fail(cg, errno, "flock %s", dir);
 	return 0;
 }
 
@@ -230,7 +315,9 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cgroup_li
 	char hierarchy[PATH_MAX], parent[PATH_MAX];
 
 	for (int c = 0; c < CG_NCONTROLLERS; c++) {
-		if (!needs(lim, c))
+		int lock, ret;
+
+		if (!wants(lim, c))
 			continue;
 		if (join_path(cg, hierarchy, cg->root, controller_name[c]) == -1)
 			return -1;
@@ -238,19 +325,191 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cgroup_li
 			return fail(cg, 0, "controller %s not available under %s (no directory %s)",
 				    controller_name[c], cg->root, hierarchy);
 		if (parent_dir(cg, hierarchy, controller_name[c], parent) == -1 ||
-		    make_dir(cg, parent, name, cg->dir[c]) == -1)
+		    (lock = lock_parent(cg, parent)) == -1)
+			return -1;
+		ret = make_cgroup(cg, parent, name, c);
+		close(lock);
+		if (ret == -1)
 			return -1;
 	}
 	return 0;
 }
 
-/* v2: a controller is usable in a child only once the parent lists it in
- * cgroup.subtree_control, which takes "+name" words; the parent can offer only
- * what its own cgroup.controllers lists. Writes only the missing ones. */
+/* --- v2 controllers, and who turns them off ------------------------------
+ *
+ * A controller is usable in a v2 cgroup only while its parent lists it in
+ * cgroup.subtree_control, which takes "+name" and "-name" words; the parent
+ * can offer only what its own cgroup.controllers lists. We write "+cpu" where
+ * it is missing. Who turns it off again?
+ * - runc and crun, with their cgroupfs driver, enable controllers all along
+ *   the path and never turn one off: the parent keeps them for good.
+ * - systemd owns the tree it manages: for each of its cgroups it computes
+ *   what the units below need and writes "+" or "-" for every controller
+ *   (cg_enable_everywhere()), so what no unit needs is turned off. On a
+ *   systemd machine, runc and crun ask systemd (over D-Bus) for a scope
+ *   instead of writing the tree themselves.
+ * We own no tree, so we keep a record, in the parent's extended attribute
+ * ENABLED_XATTR: the controllers this module turned on there. When the last
+ * cgroup of ours (marked with OWNER_XATTR) under that parent goes, each
+ * recorded controller is turned off again, unless another cgroup relies on
+ * it by now: it hands the controller down (its own cgroup.subtree_control
+ * lists it: the kernel would refuse to turn it off, EBUSY), or it sets one of
+ * the controller's limits (memory.max, pids.max, cpu.max, ... away from the
+ * default). Such a controller stays on, and is no longer ours. All of it,
+ * from reading subtree_control to the mkdir, and from the last rmdir to the
+ * "-cpu", holds the parent's lock (see "Sharing"). Where we differ from
+ * systemd: a controller that someone else turned on again while ours were
+ * there, and that nothing uses yet, goes off with ours; and after a kill -9
+ * a controller stays on until the next runner's cleanup removes the dead
+ * runner's cgroup. The record is written after the "+cpu": a runner killed
+ * in between leaves a controller on, which is what runc always does, rather
+ * than turn off one it never turned on. */
+
+/* A limit file and the value its first word holds while unset. */
+static const struct {
+	enum cgroup_controller controller;
+	const char *file;
+	const char *unset;
+} limit_files[] = {
+	{ CG_MEMORY, "memory.max", "max" },
+	{ CG_MEMORY, "memory.high", "max" },
+	{ CG_MEMORY, "memory.low", "0" },
+	{ CG_MEMORY, "memory.min", "0" },
+	{ CG_MEMORY, "memory.swap.max", "max" },
+	{ CG_PIDS, "pids.max", "max" },
+	{ CG_CPU, "cpu.max", "max" },
+	{ CG_CPU, "cpu.weight", "100" },
+};
+
+#define N_LIMIT_FILES (sizeof(limit_files) / sizeof(limit_files[0]))
+
+/* Does the cgroup at dir rely on controller c: does it hand c down to its
+ * children, or set one of c's limits? A file that is missing sets nothing. */
+static bool relies_on(const char *dir, enum cgroup_controller c)
+{
+	char path[PATH_MAX], value[256];
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
+	if (n > 0 && n < (int)sizeof(path) && read_file(path, value, sizeof(value)) >= 0 &&
+	    has_word(value, controller_name[c], " \n"))
+		return true;
+	for (size_t i = 0; i < N_LIMIT_FILES; i++) {
+		if (limit_files[i].controller != c)
+			continue;
+		n = snprintf(path, sizeof(path), "%s/%s", dir, limit_files[i].file);
+		if (n < 0 || n >= (int)sizeof(path) || read_file(path, value, sizeof(value)) == -1)
+			continue;
+		value[strcspn(value, " \n")] = '\0';
+		if (strcmp(value, limit_files[i].unset) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* Look at the child cgroups of parent: set *ours when one is ours, and
+ * relied[c] when one relies on controller c. Returns 0, or -1. */
+static int survey_children(struct cgroup *cg, const char *parent, bool *ours,
+			   bool relied[CG_NCONTROLLERS])
+{
+	char path[PATH_MAX];
+	struct dirent *entry;
+	DIR *d = opendir(parent);
+
+	if (d == NULL)
+		return fail(cg, errno, "opendir %s", parent);
+	*ours = false;
+	memset(relied, 0, CG_NCONTROLLERS * sizeof(relied[0]));
+	while ((entry = readdir(d)) != NULL) {
+		if (entry->d_name[0] == '.' || snprintf(path, sizeof(path), "%s/%s", parent,
+							entry->d_name) >= (int)sizeof(path) ||
+		    !is_directory(path))
+			continue;
+		if (is_ours(path)) {
+			*ours = true;
+			continue;
+		}
+		for (int c = 0; c < CG_NCONTROLLERS; c++)
+			relied[c] = relied[c] || (on_v2(c) && relies_on(path, c));
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Read parent's record of the controllers we turned on into buf ("" when
+ * there is none). Returns 0, or -1. */
+static int read_record(struct cgroup *cg, const char *parent, char *buf, size_t size)
+{
+	ssize_t n = getxattr(parent, ENABLED_XATTR, buf, size - 1);
+
+	if (n == -1 && errno != ENODATA)
+		return fail(cg, errno, "getxattr %s on %s", ENABLED_XATTR, parent);
+	buf[n == -1 ? 0 : n] = '\0';
+	return 0;
+}
+
+/* The last cgroup of ours under parent is gone: turn off what we turned on
+ * there and nothing else relies on, and forget the record. The caller holds
+ * the parent's lock. Returns 0, or -1. */
+static int release_controllers(struct cgroup *cg, const char *parent)
+{
+	bool ours = false, relied[CG_NCONTROLLERS];
+	char record[256], path[PATH_MAX], enabled[1024], word[32];
+
+	if (read_record(cg, parent, record, sizeof(record)) == -1)
+		return -1;
+	if (record[0] == '\0')
+		return 0;
+	if (survey_children(cg, parent, &ours, relied) == -1)
+		return -1;
+	if (ours)
+		return 0;
+	if (join_path(cg, path, parent, "cgroup.subtree_control") == -1)
+		return -1;
+	if (read_file(path, enabled, sizeof(enabled)) == -1)
+		return fail(cg, errno, "read %s", path);
+	for (int c = 0; c < CG_NCONTROLLERS; c++) {
+		if (!on_v2(c) || relied[c] || !has_word(record, controller_name[c], " ") ||
+		    !has_word(enabled, controller_name[c], " \n"))
+			continue;
+		/* One at a time: EBUSY means a child of someone else's turned
+		 * it on in its own subtree_control since our survey. */
+		snprintf(word, sizeof(word), "-%s", controller_name[c]);
+		if (write_file(path, word) == -1 && errno != EBUSY)
+			return fail(cg, errno, "write '%s' to %s", word, path);
+	}
+	if (removexattr(parent, ENABLED_XATTR) == -1 && errno != ENODATA)
+		return fail(cg, errno, "removexattr %s on %s", ENABLED_XATTR, parent);
+	return 0;
+}
+
+/* Add the words of added ("cpu pids") to parent's record. */
+static int add_to_record(struct cgroup *cg, const char *parent, const char *added)
+{
+	char record[256];
+	size_t len;
+
+	if (read_record(cg, parent, record, sizeof(record)) == -1)
+		return -1;
+	for (int c = 0; c < CG_NCONTROLLERS; c++) {
+		if (!has_word(added, controller_name[c], " ") ||
+		    has_word(record, controller_name[c], " "))
+			continue;
+		len = strlen(record);
+		snprintf(record + len, sizeof(record) - len, "%s%s", len ? " " : "",
+			 controller_name[c]);
+	}
+	if (setxattr(parent, ENABLED_XATTR, record, strlen(record), 0) == -1)
+		return fail(cg, errno, "setxattr %s on %s", ENABLED_XATTR, parent);
+	return 0;
+}
+
+/* Enable in parent's cgroup.subtree_control the controllers lim wants that
+ * are missing there, and record them. The caller holds the parent's lock. */
 static int enable_controllers(struct cgroup *cg, const char *parent,
 			      const struct cgroup_limits *lim)
 {
-	char path[PATH_MAX], available[1024], enabled[1024], words[64] = "";
+	char path[PATH_MAX], available[1024], enabled[1024], words[64] = "", added[64] = "";
 
 	if (join_path(cg, path, parent, "cgroup.controllers") == -1)
 		return -1;
@@ -262,16 +521,19 @@ static int enable_controllers(struct cgroup *cg, const char *parent,
 		return fail(cg, errno, "read %s", path);
 
 	for (int c = 0; c < CG_NCONTROLLERS; c++) {
-		if (!needs(lim, c))
+		if (!wants(lim, c) || !on_v2(c))
 			continue;
 		if (!has_word(available, controller_name[c], " \n"))
 			return fail(cg, 0, "controller %s not available under %s",
 				    controller_name[c], parent);
 		if (!has_word(enabled, controller_name[c], " \n")) {
-			if (words[0])
+			if (words[0]) {
 				strcat(words, " ");
+				strcat(added, " ");
+			}
 			strcat(words, "+");
 			strcat(words, controller_name[c]);
+			strcat(added, controller_name[c]);
 		}
 	}
 	if (words[0] == '\0')
@@ -287,18 +549,50 @@ static int enable_controllers(struct cgroup *cg, const char *parent,
 				    "to an empty cgroup, e.g. CGROUP_PARENT=/)", words, path);
 		return fail(cg, err, "write '%s' to %s", words, path);
 	}
-	return 0;
+	return add_to_record(cg, parent, added);
 }
 
-/* v2: one hierarchy, one directory, in dir[0]. */
+/* The parent directory of cgroup dir, in parent. */
+static void parent_of(const char *dir, char *parent)
+{
+	strcpy(parent, dir);
+	*strrchr(parent, '/') = '\0';
+}
+
+/* Keep cg's error message while cleanup may write its own: the first error
+ * stays, a second is added as "(left behind: ...)". Returns -1. */
+static int keep_first_error(struct cgroup *cg, const char *first, int cleanup)
+{
+	char second[sizeof(cg->error)];
+
+	if (cleanup == -1) {
+		strcpy(second, cg->error);
+		snprintf(cg->error, sizeof(cg->error), "%s (left behind: %s)", first, second);
+	} else {
+		strcpy(cg->error, first);
+	}
+	return -1;
+}
+
+/* v2: one hierarchy, one directory, in dir[0]. When no directory was made,
+ * the controllers enabled for it are released here, under the same lock. */
 static int create_v2(struct cgroup *cg, const char *name, const struct cgroup_limits *lim)
 {
-	char parent[PATH_MAX];
+	char parent[PATH_MAX], first[sizeof(cg->error)];
+	int lock, ret;
 
 	if (parent_dir(cg, cg->root, NULL, parent) == -1 ||
-	    enable_controllers(cg, parent, lim) == -1)
+	    (lock = lock_parent(cg, parent)) == -1)
 		return -1;
-	return make_dir(cg, parent, name, cg->dir[0]);
+	ret = enable_controllers(cg, parent, lim);
+	if (ret == 0)
+		ret = make_cgroup(cg, parent, name, 0);
+	if (ret == -1 && cg->dir[0][0] == '\0') {
+		strcpy(first, cg->error);
+		keep_first_error(cg, first, release_controllers(cg, parent));
+	}
+	close(lock);
+	return ret;
 }
 
 /* Remove what a failed cgroup_create or cgroup_open made, keeping the first
@@ -308,22 +602,22 @@ static int undo(struct cgroup *cg)
 	char first[sizeof(cg->error)];
 
 	strcpy(first, cg->error);
-	if (cgroup_remove(cg) == -1) {
-		char second[sizeof(cg->error)];
+	return keep_first_error(cg, first, cgroup_remove(cg));
+}
 
-		strcpy(second, cg->error);
-		snprintf(cg->error, sizeof(cg->error), "%s (left behind: %s)", first, second);
-		return -1;
-	}
-	strcpy(cg->error, first);
-	return -1;
+/* A struct cgroup that holds nothing yet. */
+static void clear(struct cgroup *cg)
+{
+	memset(cg, 0, sizeof(*cg));
+	for (int c = 0; c < CG_NCONTROLLERS; c++)
+		cg->lock_fd[c] = -1;
 }
 
 int cgroup_create(struct cgroup *cg, const char *name, const struct cgroup_limits *lim)
 {
 	int ret;
 
-	memset(cg, 0, sizeof(*cg));
+	clear(cg);
 	if (*name == '\0' || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return fail(cg, 0, "invalid cgroup name '%s'", name);
 	if (cgroup_detect(cg) == -1)
@@ -516,19 +810,111 @@ static int remove_dir(struct cgroup *cg, const char *dir)
 	}
 }
 
+/* v2: our cgroup under parent is gone; release the controllers if it was
+ * the last (see "v2 controllers"). */
+static int release_parent(struct cgroup *cg, const char *parent)
+{
+	int lock = lock_parent(cg, parent), ret;
+
+	if (lock == -1)
+		return -1;
+	ret = release_controllers(cg, parent);
+	close(lock);
+	return ret;
+}
+
 int cgroup_remove(struct cgroup *cg)
 {
+	char parent[PATH_MAX];
 	int ret = 0;
 
 	for (int c = 0; c < CG_NCONTROLLERS; c++) {
 		if (cg->dir[c][0] == '\0')
 			continue;
-		if (remove_dir(cg, cg->dir[c]) == -1)
+		if (remove_dir(cg, cg->dir[c]) == -1) {
 			ret = -1;
-		else
-			cg->dir[c][0] = '\0';
+			continue;
+		}
+		if (cg->lock_fd[c] != -1) {
+			close(cg->lock_fd[c]);
+			cg->lock_fd[c] = -1;
+		}
+		parent_of(cg->dir[c], parent);
+		cg->dir[c][0] = '\0';
+		if (cg->version == 2 && release_parent(cg, parent) == -1)
+			ret = -1;
 	}
 	return ret;
+}
+
+/* In parent, remove the cgroups of ours whose name matches pattern and whose
+ * lock is free: their runners died (see "Sharing"). Holds the parent's lock
+ * throughout. Returns how many it removed, or -1. */
+static int remove_stale_in(struct cgroup *cg, const char *parent, const char *pattern)
+{
+	char path[PATH_MAX];
+	struct dirent *entry;
+	int lock, removed = 0, ret = 0;
+	DIR *d;
+
+	if ((lock = lock_parent(cg, parent)) == -1)
+		return -1;
+	d = opendir(parent);
+	if (d == NULL) {
+		fail(cg, errno, "opendir %s", parent);
+		close(lock);
+		return -1;
+	}
+	while (ret == 0 && (entry = readdir(d)) != NULL) {
+		int held;
+
+		if (fnmatch(pattern, entry->d_name, FNM_PERIOD) != 0 ||
+		    join_path(cg, path, parent, entry->d_name) == -1 ||
+		    !is_directory(path) || !is_ours(path))
+			continue;
+		held = lock_dir(path, false);
+		if (held == -1) {
+			/* EWOULDBLOCK: its runner lives. */
+			if (errno != EWOULDBLOCK && errno != ENOENT)
+				ret = fail(cg, errno, "flock %s", path);
+			continue;
+		}
+		ret = remove_dir(cg, path);
+		close(held);
+		if (ret == 0)
+			removed++;
+	}
+	closedir(d);
+	if (ret == 0 && removed > 0 && cg->version == 2)
+		ret = release_controllers(cg, parent);
+	close(lock);
+	return ret == -1 ? -1 : removed;
+}
+
+int cgroup_remove_stale(struct cgroup *cg, const char *pattern)
+{
+	char hierarchy[PATH_MAX], parent[PATH_MAX];
+	int removed = 0, n;
+
+	clear(cg);
+	if (cgroup_detect(cg) == -1)
+		return -1;
+	if (cg->version == 2) {
+		if (parent_dir(cg, cg->root, NULL, parent) == -1)
+			return -1;
+		return remove_stale_in(cg, parent, pattern);
+	}
+	for (int c = 0; c < CG_NCONTROLLERS; c++) {
+		if (join_path(cg, hierarchy, cg->root, controller_name[c]) == -1)
+			return -1;
+		if (!is_directory(hierarchy))
+			continue;
+		if (parent_dir(cg, hierarchy, controller_name[c], parent) == -1 ||
+		    (n = remove_stale_in(cg, parent, pattern)) == -1)
+			return -1;
+		removed += n;
+	}
+	return removed;
 }
 
 const char *cgroup_error(const struct cgroup *cg)

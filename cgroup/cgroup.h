@@ -4,7 +4,8 @@
  *
  *	struct cgroup cg;
  *	struct cgroup_limits lim = { .memory_bytes = 5 << 20 };
- *	if (cgroup_open(&cg, "demo", &lim) == -1)     -> cgroup_error(&cg)
+ *	cgroup_remove_stale(&cg, "demo-*");          -> what dead runners left
+ *	if (cgroup_open(&cg, "demo-1234", &lim) == -1) -> cgroup_error(&cg)
  *	cgroup_add_process(&cg, pid);
  *	...wait...
  *	cgroup_oom_kills(&cg);
@@ -14,8 +15,9 @@
  * CGROUP2_SUPER_MAGIC on a pure v2 machine; anything else (a tmpfs holding
  * one mount per controller, plus perhaps "unified") is v1 or hybrid, and the
  * controllers we use live on v1 there. The environment variables
- * CGROUP_ROOT=DIR and CGROUP_VERSION=1|2 override both, so tests can drive
- * the module against a fake tree of plain files.
+ * CGROUP_ROOT=DIR and CGROUP_VERSION=1|2 override both, and CGROUP_SELF=FILE
+ * stands for /proc/self/cgroup (the caller's own cgroups), so tests can drive
+ * the module against a fake tree of plain files, whatever the machine.
  *
  * On v1, new cgroups are made under the caller's own cgroup (from
  * /proc/self/cgroup), never beside or above it: the caller may already be
@@ -28,10 +30,12 @@
  *      CGROUP_PARENT=/ for its root, or /a/b for a fake tree's ROOT/memory/a/b;
  *   2. else, on v2, the root;
  *   3. else, on v1, the caller's own cgroup, from the "N:memory:/PATH" line of
- *      /proc/self/cgroup, when that directory exists under the hierarchy;
- *   4. else the hierarchy's root itself: the caller sees its own cgroup
- *      mounted as the root (a container without a cgroup namespace of its
- *      own), or a fake tree does not hold the caller's path.
+ *      /proc/self/cgroup (N:pids:, N:cpu,cpuacct:, ... for the others), when
+ *      that directory exists under the hierarchy;
+ *   4. else the hierarchy's root itself: no line names the controller (a v2
+ *      host, whose only line is "0::/PATH", driving a fake v1 tree), or the
+ *      caller sees its own cgroup mounted as the root (a container without a
+ *      cgroup namespace of its own), or a fake tree does not hold its path.
  */
 #ifndef CGROUP_H
 #define CGROUP_H
@@ -41,22 +45,38 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Limits to apply; a zero field means "no limit", and that controller is not
- * touched. */
+enum cgroup_controller { CG_MEMORY, CG_PIDS, CG_CPU, CG_DEVICES, CG_NCONTROLLERS };
+
+/* A set of controllers, e.g. CG_BIT(CG_MEMORY) | CG_BIT(CG_PIDS). */
+#define CG_BIT(c) (1u << (c))
+
+/* Every controller a container's cgroup is made in. On v1, devices is a
+ * hierarchy of its own whose files hold the device policy; v2 has no devices
+ * controller (a BPF program attached to the cgroup's directory, dir[0], does
+ * that job there), so CG_DEVICES asks for nothing on v2. */
+#define CG_CONTAINER (CG_BIT(CG_MEMORY) | CG_BIT(CG_PIDS) | CG_BIT(CG_CPU) | CG_BIT(CG_DEVICES))
+
+/* Limits to apply; a zero field means "no limit". The cgroup is made in each
+ * controller that a limit needs, and in each of controllers even without one
+ * (e.g. CG_CONTAINER, so that a container sees memory.max "max" rather than
+ * no file at all). A controller neither names is not touched. */
 struct cgroup_limits {
 	uint64_t memory_bytes; /* memory limit, swap off */
 	long pids_max;         /* most tasks at once */
 	long cpu_thousandths;  /* CPU time per period: 1000 is one whole CPU */
+	unsigned controllers;  /* CG_BITs wanted even without a limit */
 };
-
-enum cgroup_controller { CG_MEMORY, CG_PIDS, CG_CPU, CG_NCONTROLLERS };
 
 struct cgroup {
 	int version;                          /* 1 or 2 */
 	char root[PATH_MAX];                  /* e.g. /sys/fs/cgroup */
-	/* v2: one directory, in dir[0]; v1: one directory per controller used,
-	 * indexed by enum cgroup_controller; "" where none was made. */
+	/* v2: one directory, in dir[0]; v1: one directory per controller used
+	 * (e.g. dir[CG_DEVICES] for the device policy), indexed by enum
+	 * cgroup_controller; "" where none was made. */
 	char dir[CG_NCONTROLLERS][PATH_MAX];
+	/* A descriptor on each dir, locked (flock) while we hold the cgroup:
+	 * see cgroup_remove_stale(). */
+	int lock_fd[CG_NCONTROLLERS];
 	char error[PATH_MAX + 256];           /* what failed, for the caller to print */
 };
 
@@ -65,7 +85,7 @@ struct cgroup {
 int cgroup_detect(struct cgroup *cg);
 
 /* Detect, then create the cgroup NAME under the caller's own cgroup, for each
- * controller the limits need (v2: enabling them in the parent's
+ * controller lim wants (v2: enabling them in the parent's
  * cgroup.subtree_control), and apply the limits. On failure removes what it
  * made and returns -1 with a message in cg->error naming the file and the
  * value (e.g. "controller memory not available under /sys/fs/cgroup"). */
@@ -73,9 +93,14 @@ int cgroup_open(struct cgroup *cg, const char *name, const struct cgroup_limits 
 
 /* The two halves of cgroup_open(), for callers (and tests) that need to act
  * between them. cgroup_create() detects, then makes the directories NAME for
- * the controllers lim needs (v2: after enabling them in the parent's
- * cgroup.subtree_control); on failure it removes what it made. The kernel
- * fills a new directory with its control files. cgroup_set_limits() writes
+ * the controllers lim wants (v2: after enabling the missing ones in the
+ * parent's cgroup.subtree_control, and noting them in the parent's extended
+ * attribute user.container-tutorial.enabled); each directory is marked as
+ * this module's (extended attribute user.container-tutorial.owner, the
+ * program's name) and stays locked (flock(2) on cg->lock_fd, close-on-exec)
+ * until cgroup_remove(). Needs Linux 5.7 (user xattrs on cgroupfs). On
+ * failure it removes what it made. The kernel fills a new directory with its
+ * control files. cgroup_set_limits() writes
  * them: v1 memory.limit_in_bytes, memory.swappiness 0 and, where present,
  * memory.memsw.limit_in_bytes; v2 memory.max and, where present,
  * memory.swap.max 0; pids.max; v1 cpu.cfs_period_us 100000 and
@@ -97,8 +122,24 @@ long cgroup_oom_kills(const struct cgroup *cg);
  * or -1 with a message in cg->error. Killing: v2 writes 1 to cgroup.kill
  * where present; otherwise every PID listed in cgroup.procs gets SIGKILL.
  * rmdir is retried for up to about two seconds while it fails with EBUSY,
- * as the killed tasks exit; a directory already gone counts as removed. */
+ * as the killed tasks exit; a directory already gone counts as removed.
+ * v2: when it was the last cgroup of this module's under its parent, the
+ * controllers this module enabled there are disabled again, except one that
+ * another cgroup relies on by now (hands it down in its own subtree_control,
+ * or sets one of its limits). cgroup.c says why, and how runc, crun and
+ * systemd do it. */
 int cgroup_remove(struct cgroup *cg);
+
+/* Remove what runners that died left behind: under the parent of the rule
+ * above (v1: in every hierarchy, devices included), every cgroup this module
+ * made whose name matches pattern (fnmatch(3): a whole name such as
+ * "basic_container-7f3a9c01", or "cgroup_exec-*") and that no live runner
+ * holds (its lock is free: the kernel drops it when its holder dies).
+ * Kills what is left in each and removes it as cgroup_remove() does,
+ * controllers included. cg needs no cgroup_create() first and holds nothing
+ * after. Returns how many directories it removed (v1: one per hierarchy),
+ * or -1 with a message in cg->error. */
+int cgroup_remove_stale(struct cgroup *cg, const char *pattern);
 
 /* The last error's message. */
 const char *cgroup_error(const struct cgroup *cg);

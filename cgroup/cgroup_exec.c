@@ -6,13 +6,21 @@
  * our own, set the limits, run CMD inside it, wait, say whether the OOM
  * killer struck, remove the cgroup (killing whatever CMD left in it), and
  * exit with CMD's status.
+ *
+ * Nothing outlives us for good. A signal that would kill us is passed on to
+ * CMD instead, and we clean up once CMD ends. SIGKILL cannot be caught: then
+ * the kernel kills CMD (PR_SET_PDEATHSIG), and the next cgroup_exec removes
+ * the cgroup we left and whatever still runs in it (cgroup_remove_stale()).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +39,9 @@ static const char usage_text[] =
 	"  -c CPUS  CPU time, in CPUs: 0.2 is a fifth of one CPU (0.01 to 1000)\n"
 	"  -h       this help\n"
 	"\n"
+	"Signals that would end cgroup_exec are passed on to CMD. Should cgroup_exec\n"
+	"be killed, CMD dies too, and the next cgroup_exec removes the cgroup.\n"
+	"\n"
 	"Exit status: CMD's own; 125 when cgroup_exec fails, 126 when CMD cannot be\n"
 	"run, 127 when it is not found, 128+N when it died of signal N (137 after\n"
 	"the OOM killer). Cgroups need root.\n";
@@ -41,10 +52,13 @@ struct options {
 	char **command;
 };
 
-/* The signals we forward to CMD rather than die of: dying would leave the
- * cgroup behind. */
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP };
-#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+/* The signals we pass on to CMD rather than die of (dying would leave the
+ * cgroup behind), and how each was handled before, for CMD to start with. */
+struct signals {
+	sigset_t caught;
+	sigset_t old_mask;
+	struct sigaction old_actions[NSIG];
+};
 
 static volatile sig_atomic_t child_pid;
 
@@ -85,32 +99,56 @@ static void forward_signal(int sig)
 	errno = saved_errno;
 }
 
-/* Block the forwarded signals (old mask into *old_mask) and install the
- * forwarder (old actions into old_actions). Blocked until CMD is in the
- * cgroup: from then on a signal goes to CMD, and we remove the cgroup after
- * CMD ends. */
-static void catch_signals(sigset_t *old_mask, struct sigaction old_actions[])
+/* Catch every signal that would end us (termination_signals()), but those
+ * we were started ignoring: a shell starts a background job with SIGINT and
+ * SIGQUIT ignored, and CMD should stay as deaf as we were. They are blocked
+ * first, then handled: no signal can arrive between the two and be lost.
+ * They stay blocked until CMD is in the cgroup; from then on each goes to
+ * CMD, and we remove the cgroup after CMD ends. */
+static void catch_signals(struct signals *sigs)
 {
 	struct sigaction sa = { .sa_handler = forward_signal };
-	sigset_t set;
 
-	sigemptyset(&set);
-	for (size_t i = 0; i < NFORWARDED; i++)
-		sigaddset(&set, forwarded[i]);
-	if (sigprocmask(SIG_BLOCK, &set, old_mask) == -1)
+	termination_signals(&sigs->caught);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (!sigismember(&sigs->caught, sig))
+			continue;
+		if (sigaction(sig, NULL, &sigs->old_actions[sig]) == -1)
+			errExit("sigaction %s", strsignal(sig));
+		if (sigs->old_actions[sig].sa_handler == SIG_IGN)
+			sigdelset(&sigs->caught, sig);
+	}
+	if (sigprocmask(SIG_BLOCK, &sigs->caught, &sigs->old_mask) == -1)
 		errExit("sigprocmask");
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < NFORWARDED; i++)
-		if (sigaction(forwarded[i], &sa, &old_actions[i]) == -1)
-			errExit("sigaction %s", strsignal(forwarded[i]));
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&sigs->caught, sig) && sigaction(sig, &sa, NULL) == -1)
+			errExit("sigaction %s", strsignal(sig));
 }
 
-/* Make our cgroup, named after us so that it is unique, or exit 125. */
+/* Remove the cgroups of cgroup_execs that were killed (SIGKILL leaves no
+ * time to clean up), with whatever still runs in them. Their lock tells
+ * them from the cgroups of cgroup_execs at work (see cgroup.h). A failure
+ * is reported, and we go on with our own cgroup. */
+static void remove_stale_cgroups(void)
+{
+	static struct cgroup stale;
+
+	if (cgroup_remove_stale(&stale, "cgroup_exec-*") == -1)
+		warnMsg("%s", cgroup_error(&stale));
+}
+
+/* Make our cgroup, or exit 125. Its name carries our PID for readers, and a
+ * random part: a PID is reused, maybe while the cgroup of a cgroup_exec that
+ * was killed with that PID still waits for removal. */
 static void open_cgroup(struct cgroup *cg, const struct cgroup_limits *lim)
 {
 	char name[64];
+	uint32_t suffix;
 
-	snprintf(name, sizeof(name), "cgroup_exec-%d", (int)getpid());
+	if (getrandom(&suffix, sizeof(suffix), 0) != sizeof(suffix))
+		errExit("getrandom");
+	snprintf(name, sizeof(name), "cgroup_exec-%d-%08x", (int)getpid(), suffix);
 	if (cgroup_open(cg, name, lim) == -1)
 		fatal("%s%s", cgroup_error(cg), geteuid() != 0 ? " (cgroups need root)" : "");
 }
@@ -124,36 +162,44 @@ static void remove_and_exit(struct cgroup *cg)
 	exit(EXIT_CANCELED);
 }
 
-/* In the child: wait until the parent has put us in the cgroup, restore the
- * signal handling we were started with, and exec CMD. The wait matters: a
- * process joins a cgroup only when someone writes its PID to cgroup.procs,
- * which our parent can do only after fork(). Were we to exec at once, CMD
- * could allocate, fork or spin before it was moved, outside the limits; and
- * its children forked before the move would stay outside for good. */
-static void run_command(int release_fd, char *command[], const sigset_t *old_mask,
-			const struct sigaction old_actions[])
+/* In the child: ask the kernel to kill us when our parent dies, wait until
+ * the parent has put us in the cgroup, restore the signal handling we were
+ * started with, and exec CMD.
+ * The parent-death signal (prctl(2)) is kept across execve() and so holds
+ * for CMD. The classic race: the parent may die before the prctl(), and
+ * then no signal will ever come. Our wait closes it: a dead parent's end of
+ * the release pipe is closed, so read() returns end of file and we exit.
+ * The wait matters for the limits too: a process joins a cgroup only when
+ * someone writes its PID to cgroup.procs, which our parent can do only after
+ * fork(). Were we to exec at once, CMD could allocate, fork or spin before
+ * it was moved, outside the limits; and its children forked before the move
+ * would stay outside for good. */
+static void run_command(int release_fd, char *command[], const struct signals *sigs)
 {
 	char byte;
 	ssize_t n;
 
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		errExitChild("prctl(PR_SET_PDEATHSIG)");
 	do
 		n = read(release_fd, &byte, 1);
 	while (n == -1 && errno == EINTR);
-	if (n != 1)       /* the parent gave up, and kills us anyway */
+	if (n != 1)       /* the parent gave up or died, and kills us anyway */
 		_exit(EXIT_CANCELED);
 	if (close(release_fd) == -1)
 		errExitChild("close release pipe");
-	for (size_t i = 0; i < NFORWARDED; i++)
-		if (sigaction(forwarded[i], &old_actions[i], NULL) == -1)
-			errExitChild("sigaction %s", strsignal(forwarded[i]));
-	if (sigprocmask(SIG_SETMASK, old_mask, NULL) == -1)
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&sigs->caught, sig) &&
+		    sigaction(sig, &sigs->old_actions[sig], NULL) == -1)
+			errExitChild("sigaction %s", strsignal(sig));
+	if (sigprocmask(SIG_SETMASK, &sigs->old_mask, NULL) == -1)
 		errExitChild("sigprocmask");
 	exec_command(command);
 }
 
 /* Fork the child that will run CMD once released through *release_fd. */
 static pid_t start_child(struct cgroup *cg, char *command[], int *release_fd,
-			 const sigset_t *old_mask, const struct sigaction old_actions[])
+			 const struct signals *sigs)
 {
 	int pipe_fds[2];
 	pid_t pid;
@@ -171,7 +217,7 @@ static pid_t start_child(struct cgroup *cg, char *command[], int *release_fd,
 	if (pid == 0) {
 		if (close(pipe_fds[1]) == -1)
 			errExitChild("close pipe write end");
-		run_command(pipe_fds[0], command, old_mask, old_actions);
+		run_command(pipe_fds[0], command, sigs);
 	}
 	if (close(pipe_fds[0]) == -1) {
 		errMsg("close pipe read end");
@@ -200,7 +246,7 @@ static void enter_cgroup(struct cgroup *cg, pid_t pid, int release_fd)
 	remove_and_exit(cg);
 }
 
-/* Wait for CMD; the forwarded signals interrupt waitid(2). WNOWAIT leaves
+/* Wait for CMD; the caught signals interrupt waitid(2). WNOWAIT leaves
  * CMD a zombie until the forwarder has forgotten its PID, so that no signal
  * can reach another process that reuses the number. */
 static int wait_child(struct cgroup *cg, pid_t pid)
@@ -240,19 +286,19 @@ static void report_oom(const struct cgroup *cg, const struct options *opts, int 
 int main(int argc, char *argv[])
 {
 	static struct cgroup cg;
-	struct sigaction old_actions[NFORWARDED];
+	static struct signals sigs;
 	struct options opts;
-	sigset_t old_mask;
 	int release_fd, status;
 	pid_t pid;
 
 	parse_options(argc, argv, &opts);
-	catch_signals(&old_mask, old_actions);
+	catch_signals(&sigs);
+	remove_stale_cgroups();
 	open_cgroup(&cg, &opts.lim);
-	pid = start_child(&cg, opts.command, &release_fd, &old_mask, old_actions);
+	pid = start_child(&cg, opts.command, &release_fd, &sigs);
 	enter_cgroup(&cg, pid, release_fd);
 	child_pid = pid;
-	if (sigprocmask(SIG_SETMASK, &old_mask, NULL) == -1) {
+	if (sigprocmask(SIG_SETMASK, &sigs.old_mask, NULL) == -1) {
 		errMsg("sigprocmask");
 		remove_and_exit(&cg);
 	}

@@ -173,10 +173,8 @@ int parse_thousandths(const char *s, long *out)
 	}
 	errno = 0;
 	whole = strtol(s, &end, 10);
-	if (errno == ERANGE || whole > LONG_MAX / 1000) {
-		errno = ERANGE;
+	if (errno == ERANGE)
 		return -1;
-	}
 	if (*end == '.') {
 		for (p = end + 1; isdigit((unsigned char)*p); p++) {
 			if (scale == 0) {     /* a fourth fraction digit */
@@ -196,8 +194,31 @@ int parse_thousandths(const char *s, long *out)
 		errno = EINVAL;
 		return -1;
 	}
+	/* whole * 1000 + frac <= LONG_MAX, checked without computing it: a
+	 * signed overflow is undefined behaviour, not a wrap to test after. */
+	if (whole > (LONG_MAX - frac) / 1000) {
+		errno = ERANGE;
+		return -1;
+	}
 	*out = whole * 1000 + frac;
 	return 0;
+}
+
+void termination_signals(sigset_t *set)
+{
+	/* Signals whose default is to stop, continue or do nothing, those
+	 * nobody may catch, and the faults. */
+	static const int others[] = {
+		SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGTSTP, SIGTTIN, SIGTTOU,
+		SIGKILL, SIGSTOP,
+		SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT,
+	};
+
+	/* glibc's sigfillset() leaves out the two real-time signals it keeps
+	 * for its threads. */
+	sigfillset(set);
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		sigdelset(set, others[i]);
 }
 
 int exit_status_of(int wstatus)

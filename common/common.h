@@ -7,6 +7,7 @@
 #ifndef COMMON_H
 #define COMMON_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +60,16 @@ int parse_size(const char *s, uint64_t *bytes);
  * "0.2" -> 200, "1.5" -> 1500, "2" -> 2000. For CPU shares: -c 0.2 is one
  * fifth of a CPU. Returns 0, or -1 with errno EINVAL or ERANGE. */
 int parse_thousandths(const char *s, long *out);
+
+/* Fill set with every signal that ends a process by default and that it may
+ * catch (SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGTERM, SIGRTMIN..., see
+ * signal(7)): what a command runner passes on to its command, instead of
+ * dying without cleaning up. Left out, as tini leaves them out: the signals
+ * the kernel sends a program for a fault of its own (SIGSEGV, SIGBUS,
+ * SIGILL, SIGFPE, SIGTRAP, SIGSYS, and SIGABRT from abort()), which a runner
+ * must still die of; a handler that returned would re-run the faulting
+ * instruction for ever. */
+void termination_signals(sigset_t *set);
 
 /* The status a command runner exits with, from a wait status:
  * the command's own exit status, or 128+N when it died of signal N. */

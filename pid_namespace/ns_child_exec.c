@@ -143,7 +143,12 @@ static int child_main(void *arg)
 
 	/* With -p the child is PID 1 of its namespace, and PID 1 ignores the
 	 * signals it has no handler for: were we killed, it would run on with
-	 * no parent. The kernel sends it SIGKILL when we die. */
+	 * no parent. The kernel sends it SIGKILL when we die, and the setting
+	 * survives execve() (prctl(2)). Should the parent die before this
+	 * prctl(), no signal would ever come: then wait_for_go() below reads
+	 * end of file on the pipe, whose write end died with the parent, and
+	 * the child exits instead of running CMD. (getppid() cannot tell: in a
+	 * new PID namespace it is 0 whoever the parent is.) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		errExitChild("prctl(PR_SET_PDEATHSIG)");
 	/* Why wait: with -U -z the parent writes our uid_map and gid_map after

@@ -182,6 +182,27 @@ outside: outside_ns"
 	refute_line --regexp ':/.'
 }
 
+@test "when ns_child_exec is killed its command dies too, even as PID 1 of a new PID namespace" {
+	require_root
+	local out="$BATS_TEST_TMPDIR/out" pid child=""
+	"$NS_CHILD_EXEC" -v -p sleep 30 >"$out" 3>&- &
+	pid=$!
+	for _ in $(seq 50); do
+		child=$(sed -n 's/.*PID of child created by clone() is //p' "$out")
+		[ -z "$child" ] || break
+		sleep 0.1
+	done
+	[ -n "$child" ]
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for _ in $(seq 20); do
+		ps -p "$child" >/dev/null || break
+		sleep 0.1
+	done
+	run ps -o pid=,args= -p "$child"
+	assert_failure
+}
+
 @test "-v names the child's real PID after clone() and says when it is terminating" {
 	run bash -c 'echo "shell PID=$$"; exec "$1" -v sh -c "echo \"child PID=\$\$\""' _ "$NS_CHILD_EXEC"
 	assert_success

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,6 +120,46 @@ START_TEST(parse_thousandths_rejects_junk)
 }
 END_TEST
 
+/* LONG_MAX is 9223372036854775807: the largest whole number of thousandths
+ * takes at most .807, and a larger fraction must not overflow on its way to
+ * the range check (this test program is built with -fsanitize=undefined). */
+START_TEST(parse_thousandths_stops_at_long_max)
+{
+	long v;
+
+	ck_assert_int_eq(parse_thousandths("9223372036854775.807", &v), 0);
+	ck_assert_int_eq(v, LONG_MAX);
+	errno = 0;
+	ck_assert_int_eq(parse_thousandths("9223372036854775.808", &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(parse_thousandths("9223372036854775.999", &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	errno = 0;
+	ck_assert_int_eq(parse_thousandths("9223372036854776", &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+}
+END_TEST
+
+START_TEST(termination_signals_are_the_catchable_fatal_ones_but_faults)
+{
+	static const int in[] = { SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM,
+				  SIGTERM, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO, SIGPWR };
+	static const int out[] = { SIGKILL, SIGSTOP, SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGTSTP,
+				   SIGTTIN, SIGTTOU, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP,
+				   SIGSYS, SIGABRT };
+	sigset_t set;
+
+	termination_signals(&set);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		ck_assert_msg(sigismember(&set, in[i]) == 1, "%s is missing", strsignal(in[i]));
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++)
+		ck_assert_msg(sigismember(&set, out[i]) == 0, "%s is in", strsignal(out[i]));
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		ck_assert_msg(sigismember(&set, sig) == 1, "real-time signal %d is missing", sig);
+}
+END_TEST
+
 /* A wait status made by a real child that exits with code or dies of sig. */
 static int status_of_child(int code, int sig)
 {
@@ -179,7 +220,9 @@ static Suite *common_suite(void)
 	tcase_add_test(parsers, parse_size_rejects_junk_empty_and_overflow);
 	tcase_add_test(parsers, parse_thousandths_reads_fractions);
 	tcase_add_test(parsers, parse_thousandths_rejects_junk);
+	tcase_add_test(parsers, parse_thousandths_stops_at_long_max);
 	tcase_add_test(status, exit_status_follows_chroot_and_env);
+	tcase_add_test(status, termination_signals_are_the_catchable_fatal_ones_but_faults);
 	tcase_add_test(status, write_then_read_a_file);
 	suite_add_tcase(s, parsers);
 	suite_add_tcase(s, status);
