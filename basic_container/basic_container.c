@@ -139,19 +139,18 @@ static void check_network(struct container *c)
 	check_ip_in_subnet(c);
 }
 
-static void remove_stale_cgroup(const char *name)
-{
-	(void)name;     /* LEAD-TEMP: replaced by the cgroup module's call */
-}
+static void abandon(struct container *c, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
 /* A container whose runtime died left its cgroups: remove them (killing
  * what still runs there) before its state goes. */
 static void remove_dead_cgroups(const char *id)
 {
+	struct cgroup stale;
 	char name[64];
 
 	snprintf(name, sizeof(name), CGROUP_PREFIX "%s", id);
-	remove_stale_cgroup(name);
+	if (cgroup_remove_stale(&stale, name) == -1)
+		warnMsg("%s", cgroup_error(&stale));
 }
 
 /* Our address on the bridge is ours alone in this network namespace. */
@@ -211,6 +210,10 @@ static void claim_state(struct container *c)
 	c->has_state = true;
 }
 
+/* As root, every container gets a cgroup, limits or not: the kernel's way to
+ * find (and kill) all of its processes, the place for its device policy,
+ * and what it sees of itself at /sys/fs/cgroup. A plain user gets one only
+ * for limits, where the system delegated it a subtree. */
 static void create_cgroup(struct container *c)
 {
 	char name[64];
@@ -219,9 +222,21 @@ static void create_cgroup(struct container *c)
 		snprintf(name, sizeof(name), CGROUP_PREFIX "%s", c->state.id);
 	else
 		snprintf(name, sizeof(name), CGROUP_PREFIX "%ld", (long)getpid());
+	if (c->as_root)
+		c->opt.limits.controllers = CG_CONTAINER;
 	if (cgroup_open(&c->cgroup, name, &c->opt.limits) == -1)
 		fatal("%s", cgroup_error(&c->cgroup));
 	c->has_cgroup = 1;
+}
+
+/* Step 5: the device nodes the container may open, whatever its mounts say
+ * (see lockdown/devices.h). */
+static void restrict_devices(struct container *c)
+{
+	const char *dir = c->cgroup.version == 2 ? c->cgroup.dir[0] : c->cgroup.dir[CG_DEVICES];
+
+	if (devices_restrict(dir, c->cgroup.version) == -1)
+		abandon(c, "%s", setup_error());
 }
 
 /* ---- the child -------------------------------------------------------- */
@@ -572,7 +587,6 @@ static void remove_state(struct container *c)
 }
 
 /* Kill the half-made container, remove what we made, exit 125. */
-static void abandon(struct container *c, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 static void abandon(struct container *c, const char *fmt, ...)
 {
 	char msg[1024];
@@ -873,8 +887,10 @@ int main(int argc, char *argv[])
 		fatal("%s", setup_error());
 	create_sync_channel(&c);
 	catch_signals(&c);
-	if (cgroup_has_limits(&c.opt.limits))
+	if (c.as_root || cgroup_has_limits(&c.opt.limits))
 		create_cgroup(&c);
+	if (c.as_root && !c.opt.unlocked)
+		restrict_devices(&c);
 	start_child(&c);
 	map_ids(&c);
 	if (c.has_cgroup)
