@@ -264,7 +264,32 @@ kill_background() {
 @test "the container's cgroup is its / in its own cgroup namespace" {
 	run container -m 64M none cat /proc/self/cgroup
 	assert_success
-	assert_line --regexp '^[0-9]+:memory:/$'
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		assert_output "0::/"
+	else
+		assert_line --regexp '^[0-9]+:memory:/$'
+	fi
+	assert_no_cgroup_left
+}
+
+@test "/sys/fs/cgroup inside is the container's own cgroup, read-only, with its limits" {
+	run container -m 64M -p 20 -c 0.5 none sh -c '
+		for f in memory.max memory/memory.limit_in_bytes pids.max pids/pids.max cpu.max \
+			cpu/cpu.cfs_quota_us; do
+			[ -e "/sys/fs/cgroup/$f" ] && echo "$f $(cat "/sys/fs/cgroup/$f")"
+		done
+		echo 1 > /sys/fs/cgroup/cgroup.procs 2>&1 || echo read-only'
+	assert_success
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		assert_line "memory.max 67108864"
+		assert_line "pids.max 20"
+		assert_line "cpu.max 50000 100000"
+	else
+		assert_line "memory/memory.limit_in_bytes 67108864"
+		assert_line "pids/pids.max 20"
+		assert_line "cpu/cpu.cfs_quota_us 50000"
+	fi
+	assert_line --partial "Read-only file system"
 	assert_no_cgroup_left
 }
 

@@ -32,7 +32,11 @@ cgroup_dirs() {
 		hierarchy=${hierarchy%%:*}
 		path=${line#*:*:}
 		dir=/sys/fs/cgroup/${hierarchy#name=}
-		[ -n "$hierarchy" ] || dir=/sys/fs/cgroup/unified
+		if [ -z "$hierarchy" ]; then
+			# 0::PATH: the unified hierarchy, /sys/fs/cgroup itself on v2.
+			dir=/sys/fs/cgroup/unified
+			[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && dir=/sys/fs/cgroup
+		fi
 		if [ -d "$dir$path" ]; then
 			find "$dir$path" -mindepth 1 -type d
 			find "$dir" -mindepth 1 -maxdepth 1 -type d

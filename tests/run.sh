@@ -91,15 +91,20 @@ traces() {
 	ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print "link " $2 }'
 	awk '{ print "mount " $5 }' /proc/self/mountinfo
 	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d \
-		\( -name 'basic_container-*' -o -name 'cgroup_exec-*' -o -name 'test_cgroup*' \) \
-		-printf 'cgroup %p\n' 2>/dev/null || true
+		\( -name 'basic_container-*' -o -name 'cgroup_exec-*' -o -name 'test_cgroup*' -o \
+		-name 'test_lockdown*' \) -printf 'cgroup %p\n' 2>/dev/null || true
+	# On v2, controllers turned on at the root and left on.
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		echo "subtree_control $(cat /sys/fs/cgroup/cgroup.subtree_control)"
+	fi
 	find /run/container-tutorial -mindepth 1 -printf 'state %p\n' 2>/dev/null || true
 	find /var/lib/basic_container/containers -mindepth 1 -maxdepth 1 -printf 'state %p\n' 2>/dev/null || true
 	# The suite's own temporary files (mktemp's names here and in the tests),
 	# whatever else the machine may be doing in /tmp meanwhile.
 	find /tmp -mindepth 1 -maxdepth 1 \( -name 'tmp.*' -o -name '*_test.*' -o \
 		-name 'readme_doctest.*' -o -name 'sandbox_state.*' -o -name 'demo.*' -o \
-		-name 'bench_crun.*' -o -name 'test_c*.*' -o -name 'bats-run-*' \) \
+		-name 'bench_crun.*' -o -name 'test_c*.*' -o -name 'test_lockdown.*' -o \
+		-name 'bats-run-*' -o -name 'image_layer_*' -o -name 'basic_container_test.*' \) \
 		-printf 'file %p\n'
 	pgrep -af "^($PWD|/probe)" | sed 's/^[0-9]* /process /' || true
 }
