@@ -104,7 +104,7 @@ traces() {
 	find /tmp -mindepth 1 -maxdepth 1 \( -name 'tmp.*' -o -name '*_test.*' -o \
 		-name 'readme_doctest.*' -o -name 'sandbox_state.*' -o -name 'demo.*' -o \
 		-name 'bench_crun.*' -o -name 'test_c*.*' -o -name 'test_lockdown.*' -o \
-		-name 'bats-run-*' -o -name 'image_layer_*' -o -name 'basic_container_test.*' \) \
+		-name 'bats-run-*' -o -name 'image_layer_escape.*' \) \
 		-printf 'file %p\n'
 	pgrep -af "^($PWD|/probe)" | sed 's/^[0-9]* /process /' || true
 }
