@@ -131,7 +131,9 @@ static void relay_master(struct supervision *s, struct relay *r, short revents)
 		hang_up(s, r);
 		return;
 	}
-	if (revents & (POLLIN | POLLHUP | POLLERR)) {
+	/* POLLHUP comes whether asked for or not: read only into an empty
+	 * buffer, or what it holds would be lost. */
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && r->out.len == 0) {
 		ssize_t n = read_some(s->master, &r->out);
 
 		/* EIO: no process holds the slave open any more. */
@@ -148,16 +150,18 @@ static void relay_stdout(struct supervision *s, struct relay *r)
 
 /* What to wait for, given what the buffers hold: read a side only when
  * the buffer it fills is empty, write a side only when there is something
- * for it. */
+ * for it. The master is left out while it has nothing to do: poll(2)
+ * reports its hang-up (POLLHUP) unasked, and would do so in a loop. */
 static void set_events(const struct supervision *s, const struct relay *r, struct pollfd *p)
 {
 	bool relaying = s->master >= 0;
+	bool use_master = relaying && (r->out.len == 0 || r->in.len > 0);
 
 	p[SIGNALS] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
 	p[EXIT] = (struct pollfd){ .fd = s->pidfd, .events = POLLIN };
 	p[STDIN] = (struct pollfd){ .fd = relaying && r->stdin_open && r->in.len == 0 ? STDIN_FILENO : -1,
 				    .events = POLLIN };
-	p[MASTER] = (struct pollfd){ .fd = relaying ? s->master : -1,
+	p[MASTER] = (struct pollfd){ .fd = use_master ? s->master : -1,
 				     .events = (short)((r->out.len == 0 ? POLLIN : 0) |
 						       (r->in.len > 0 ? POLLOUT : 0)) };
 	p[STDOUT] = (struct pollfd){ .fd = relaying && r->out.len > 0 ? STDOUT_FILENO : -1,
