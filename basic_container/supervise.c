@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -136,7 +137,7 @@ static void relay_master(struct supervision *s, struct relay *r, short revents)
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) && r->out.len == 0) {
 		ssize_t n = read_some(s->master, &r->out);
 
-		/* EIO: no process holds the slave open any more. */
+		/* EIO: nobody holds the slave open, not even we (see supervise()). */
 		if (n == 0 || (n == -1 && errno != EAGAIN))
 			hang_up(s, r);
 	}
@@ -187,8 +188,10 @@ static bool flush_to_stdout(struct buffer *buf)
 }
 
 /* PID 1 has ended and with it every process of its namespace, so no one
- * holds the slave open: the master gives what it still buffers, then EIO.
- * (EAGAIN, should someone outside still hold it, ends the drain too.) */
+ * writes to the slave any more: the master gives what it still buffers, then
+ * EAGAIN (or EIO, once we too have closed the slave). A read that finds its
+ * buffer empty first waits for what the slave's writes left on the way to
+ * it (n_tty_read() flushes the pending buffer work), so nothing is missed. */
 static void drain(struct supervision *s, struct relay *r)
 {
 	if (s->master < 0)
@@ -207,19 +210,25 @@ static int reap(const struct supervision *s)
 	return wstatus;
 }
 
-int supervise(struct supervision *s)
+/* Our own descriptor of the slave, opened through the master (TIOCGPTPEER
+ * needs no path in the container's /dev/pts), and the master made
+ * non-blocking: it is ours alone, unlike stdin and stdout. */
+static int hold_slave(const struct supervision *s)
+{
+	int flags = fcntl(s->master, F_GETFL);
+
+	if (flags == -1 || fcntl(s->master, F_SETFL, flags | O_NONBLOCK) == -1)
+		return -1;
+	return ioctl(s->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+}
+
+/* Until PID 1 ends: pass signals on and relay the terminal both ways; then
+ * drain it. */
+static int relay_until_exit(struct supervision *s)
 {
 	struct relay r = { .stdin_open = true };
 	struct pollfd p[NFDS];
-	int flags;
 
-	if (s->master >= 0) {
-		/* The master is ours alone, unlike stdin and stdout. */
-		flags = fcntl(s->master, F_GETFL);
-		if (flags == -1 || fcntl(s->master, F_SETFL, flags | O_NONBLOCK) == -1)
-			return -1;
-		pass_window_size(s);
-	}
 	for (;;) {
 		set_events(s, &r, p);
 		if (poll(p, NFDS, -1) == -1) {
@@ -239,5 +248,25 @@ int supervise(struct supervision *s)
 			relay_stdout(s, &r);
 	}
 	drain(s, &r);
+	return 0;
+}
+
+int supervise(struct supervision *s)
+{
+	int slave = -1, err;
+
+	if (s->master >= 0) {
+		slave = hold_slave(s);
+		if (slave == -1)
+			return -1;
+		pass_window_size(s);
+	}
+	err = relay_until_exit(s) == -1 ? errno : 0;
+	if (slave >= 0)
+		close(slave);
+	if (err) {
+		errno = err;
+		return -1;
+	}
 	return reap(s);
 }

@@ -35,8 +35,12 @@ struct supervision {
  *   terminal's EOF character, Ctrl-D, is sent). When stdout can take no more
  *   (EPIPE: nobody reads it; EIO: the caller's terminal hung up), master is
  *   closed and s->master set to -1: the container's terminal hangs up
- *   (SIGHUP to its session), as when a terminal window is closed. When the
- *   container closes its terminal (master reads EIO), the relay stops.
+ *   (SIGHUP to its session), as when a terminal window is closed. As
+ *   script(1) does, supervise() holds the slave open itself meanwhile, so
+ *   that the terminal does not hang up when the container closes every
+ *   descriptor of it (a daemon sending its output to /dev/null): a process
+ *   keeps its controlling terminal without a descriptor, and would get
+ *   SIGHUP for it.
  * Then what master still holds is written to stdout, PID 1 is reaped, and
  * its wait status (as waitpid(2) gives it) returned; -1 with errno set when
  * poll, the signalfd, a signal or waitpid fails. A failing read or write of
