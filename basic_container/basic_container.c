@@ -15,6 +15,7 @@
  * removes what it made.
  */
 #include <arpa/inet.h>
+#include <linux/sched.h>
 #include <linux/keyctl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,20 +41,23 @@
 
 #include "../cgroup/cgroup.h"
 #include "../lockdown/capabilities.h"
+#include "../lockdown/console.h"
 #include "../lockdown/devices.h"
 #include "../lockdown/masks.h"
 #include "../lockdown/seccomp_filter.h"
 #include "common.h"
 #include "fd_passing.h"
 #include "idmap.h"
+#include "init.h"
 #include "image.h"
 #include "mounts.h"
 #include "netlink.h"
 #include "options.h"
 #include "setup_error.h"
+#include "signals.h"
 #include "state.h"
+#include "supervise.h"
 
-#define STACK_SIZE (1024 * 1024)
 #define PEER_NAME "eth0"       /* the veth end inside the container */
 #define CGROUP_PREFIX "basic_container-"
 
@@ -71,14 +75,15 @@ struct container {
 	int has_cgroup;
 	int sync[2];                   /* [0] the parent's end, [1] the child's */
 	pid_t pid;                     /* the child, as the host sees it */
+	int pidfd;                     /* the child, for good (see supervise.h) */
+	int sigfd;                     /* the signals we pass on */
+	int master;                    /* its terminal's master, or -1 */
 	char veth[IF_NAMESIZE];        /* the host end */
-	sigset_t old_mask;             /* before we blocked the forwarded signals */
+	sigset_t old_mask;             /* the caller's, before we blocked signals */
 	int has_terminal;              /* we gave the terminal to the container */
 	bool has_console;              /* the container has a pty of its own */
 };
 
-/* Used by the signal handler: the container to forward signals to. */
-static volatile sig_atomic_t container_pid;
 
 static void say(const struct options *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const struct options *opt, const char *fmt, ...)
@@ -457,11 +462,24 @@ static int join_new_keyring(void)
 	return 0;
 }
 
+/* A session of its own, so that no terminal of the caller's is the
+ * container's controlling one (TIOCSTI could type into it: bubblewrap's
+ * CVE-2017-5226); at a terminal, a pseudo-terminal of its own in its own
+ * /dev/pts, whose master the runtime relays (see lockdown/console.h). */
 static int start_own_session(const struct container *c)
 {
-	(void)c;        /* LEAD-TEMP: console_create() / new_session() */
-	if (setsid() == -1)
-		return setup_fail("setsid");
+	int master;
+
+	if (!c->has_console)
+		return new_session();
+	master = console_create();
+	if (master == -1)
+		return -1;
+	if (send_fd(c->sync[1], 't', master) == -1) {
+		close(master);
+		return setup_fail("send the terminal to the runtime");
+	}
+	close(master);
 	return 0;
 }
 
@@ -533,10 +551,6 @@ static void clean_environment(const struct container *c)
  * CVE-2024-21626 showed. close_range(2) marks them close-on-exec. */
 static int prepare_exec(const struct container *c)
 {
-	if (lock_down(c) == -1)
-		return -1;
-	if (!c->opt.unlocked)
-		clean_environment(c);
 	if (sigprocmask(SIG_SETMASK, &c->old_mask, NULL) == -1)
 		return setup_fail("sigprocmask: restore the caller's signal mask");
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
@@ -544,17 +558,24 @@ static int prepare_exec(const struct container *c)
 	return 0;
 }
 
-static int container_main(void *arg)
+static void container_main(struct container *c) __attribute__((noreturn));
+static void container_main(struct container *c)
 {
-	struct container *c = arg;
-
 	if (close(c->sync[0]) == -1)
 		errExitChild("close the parent's end of the sync socket");
 	/* Never outlive the runtime: if it dies, so does PID 1, and with it
 	 * the whole PID namespace. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		errExitChild("prctl(PR_SET_PDEATHSIG)");
-	if (setup_container(c) == -1 || prepare_exec(c) == -1)
+	if (setup_container(c) == -1 || lock_down(c) == -1)
+		report_setup_failure(c);
+	if (!c->opt.unlocked)
+		clean_environment(c);
+	/* Our init keeps the signals blocked until it has forked the command,
+	 * and closes the sync socket itself. */
+	if (c->opt.init)
+		run_as_init(c->opt.command, &c->old_mask);
+	if (prepare_exec(c) == -1)
 		report_setup_failure(c);
 	/* sync[1] is close-on-exec: the parent reads end of file once we exec. */
 	exec_command(c->opt.command);
@@ -595,6 +616,7 @@ static void abandon(struct container *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	console_restore();
 	if (c->pid > 0) {
 		if (kill(c->pid, SIGKILL) == -1)
 			errMsg("kill(%ld, SIGKILL)", (long)c->pid);
@@ -620,27 +642,41 @@ static void create_sync_channel(struct container *c)
 		errExit("socketpair(AF_UNIX, SOCK_SEQPACKET)");
 }
 
+/* clone3(2), as fork(2) does it (no new stack: the child runs on a copy of
+ * ours), into the new namespaces. CLONE_PIDFD hands us a pidfd for the
+ * child (see supervise.h). On cgroup v2, CLONE_INTO_CGROUP starts it in its
+ * cgroup (Linux 5.7): moving a process into a cgroup afterwards waits for
+ * an RCU grace period in the kernel, often longer than the rest of the
+ * start. The cgroup namespace is left to the child: see setup_container(). */
 static void start_child(struct container *c)
 {
-	/* CLONE_NEWCGROUP is left to the child: see setup_container(). */
-	const int flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS |
-			  CLONE_NEWIPC | CLONE_NEWNET | SIGCHLD;
-	char *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	struct clone_args args = {
+		.flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+			 CLONE_NEWNET | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&c->pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	int cgroup_fd = -1;
 
-	if (stack == MAP_FAILED)
-		abandon(c, "mmap %d bytes for the child's stack: %s", STACK_SIZE, strerror(errno));
+	if (c->has_cgroup && c->cgroup.version == 2) {
+		cgroup_fd = open(c->cgroup.dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cgroup_fd == -1)
+			abandon(c, "open %s: %s", c->cgroup.dir[0], strerror(errno));
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+	}
 	say(&c->opt, "[In main namespace] starting...\n");
-	c->pid = clone(container_main, stack + STACK_SIZE, flags, c);
+	c->pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (c->pid == 0)
+		container_main(c);
 	if (c->pid == -1)
-		abandon(c, "clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|"
-			"CLONE_NEWIPC|CLONE_NEWNET): %s", strerror(errno));
-	/* The child has its own copy of the stack (no CLONE_VM). */
-	if (munmap(stack, STACK_SIZE) == -1)
-		abandon(c, "munmap the child's stack: %s", strerror(errno));
+		abandon(c, "clone3(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|"
+			"CLONE_NEWIPC|CLONE_NEWNET%s): %s",
+			cgroup_fd == -1 ? "" : "|CLONE_INTO_CGROUP", strerror(errno));
+	if (cgroup_fd != -1)
+		close(cgroup_fd);
 	if (close(c->sync[1]) == -1)
 		abandon(c, "close the child's end of the sync socket: %s", strerror(errno));
-	container_pid = c->pid;
 	say(&c->opt, "[In main namespace] %s: PID of child created by clone() is %ld\n",
 	    program_invocation_short_name, (long)c->pid);
 }
@@ -712,6 +748,7 @@ static void attach_veth(struct container *c)
 	abandon(c, "%s", setup_error());
 }
 
+/* v1: move the child into its cgroup (v2 started it there). */
 static void add_to_cgroup(struct container *c)
 {
 	if (cgroup_add_process(&c->cgroup, c->pid) == -1)
@@ -808,59 +845,54 @@ static void wait_for_setup(struct container *c)
 		abandon(c, "close the sync socket: %s", strerror(errno));
 }
 
-static void forward_signal(int sig)
+/* Every signal that would end us waits in a signalfd from the start (see
+ * signals.h): one that comes during the setup goes to the command once it
+ * runs, instead of being lost on a child that is not yet the command. */
+static void block_signals(struct container *c)
 {
-	int saved = errno;
-
-	if (container_pid > 0)
-		kill(container_pid, sig);
-	errno = saved;
+	c->sigfd = block_runtime_signals(&c->old_mask);
+	if (c->sigfd == -1)
+		errExit("block the runtime's signals");
 }
 
-/* SIGINT, SIGTERM and SIGHUP sent to the runtime go to the container's PID 1.
- * Init of a PID namespace gets a signal from outside only when it has a
- * handler for it (pid_namespaces(7)); SIGKILL always works. They stay
- * blocked until the container has started (forward_signals()): one that
- * comes during the setup waits for the command, instead of being lost on a
- * child that is not yet the command. */
-static void catch_signals(struct container *c)
+/* The master of the container's terminal, which it sends once it has made
+ * it; or the message of a step that failed before. One ECONNRESET may come
+ * first (see hear_setup_report()). */
+static void receive_console(struct container *c)
 {
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa = { .sa_handler = forward_signal };
-	sigset_t set;
+	char other[600];
 
-	sigemptyset(&set);
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
-		sigaddset(&set, signals[i]);
-		if (sigaction(signals[i], &sa, NULL) == -1)
-			errExit("sigaction(%s)", strsignal(signals[i]));
+	for (int tries = 0; c->master == -1; tries++) {
+		c->master = recv_fd(c->sync[0], 't', other, sizeof(other));
+		if (c->master != -1)
+			break;
+		if (errno == EPROTO)
+			abandon(c, "container setup failed: %s", other);
+		if (errno != ECONNRESET || tries == 1)
+			abandon(c, "the container died during its setup");
 	}
-	if (sigprocmask(SIG_BLOCK, &set, &c->old_mask) == -1)
-		errExit("sigprocmask: block SIGINT, SIGTERM and SIGHUP");
+	/* A new terminal is 0 by 0 until told otherwise. */
+	if (console_copy_size(c->master) == -1)
+		abandon(c, "copy the window size to the container's terminal: %s", strerror(errno));
 }
 
-static void forward_signals(struct container *c)
+/* The container runs: pass signals on, relay its terminal, wait for its end
+ * (see supervise.h). */
+static int supervise_container(struct container *c)
 {
-	if (sigprocmask(SIG_SETMASK, &c->old_mask, NULL) == -1)
-		abandon(c, "sigprocmask: unblock SIGINT, SIGTERM and SIGHUP: %s", strerror(errno));
-}
-
-/* Wait for the container's end. WNOWAIT leaves it a zombie until the
- * signal forwarder has forgotten its PID, so that no signal can reach
- * another process that reuses the number. */
-static int wait_for_container(struct container *c)
-{
-	siginfo_t info;
+	struct supervision s = { .pid = c->pid, .pidfd = c->pidfd, .sigfd = c->sigfd,
+				 .master = c->master };
 	int wstatus;
 
-	while (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOWAIT) == -1)
-		if (errno != EINTR)
-			abandon(c, "waitid(%ld): %s", (long)c->pid, strerror(errno));
-	container_pid = 0;
-	if (waitpid(c->pid, &wstatus, 0) == -1)
-		abandon(c, "waitpid(%ld): %s", (long)c->pid, strerror(errno));
+	if (c->master != -1 && console_enter_raw() == -1)
+		abandon(c, "put the terminal in raw mode: %s", strerror(errno));
+	wstatus = supervise(&s);
+	console_restore();
+	if (wstatus == -1)
+		abandon(c, "supervise the container: %s", strerror(errno));
 	c->pid = -1;
+	if (s.master != -1)
+		close(s.master);
 	return exit_status_of(wstatus);
 }
 
@@ -874,7 +906,8 @@ static void remove_cgroup(struct container *c)
 
 int main(int argc, char *argv[])
 {
-	struct container c = { .pid = -1, .nl.fd = -1, .as_root = geteuid() == 0 };
+	struct container c = { .pid = -1, .pidfd = -1, .sigfd = -1, .master = -1, .nl.fd = -1,
+			       .as_root = geteuid() == 0 };
 	int status;
 
 	parse_options(argc, argv, &c.opt);
@@ -885,15 +918,16 @@ int main(int argc, char *argv[])
 		claim_state(&c);
 	else if (plan_id_map(&c.opt.ids, &(struct claim_list){ 0 }) == -1)
 		fatal("%s", setup_error());
+	block_signals(&c);
 	create_sync_channel(&c);
-	catch_signals(&c);
 	if (c.as_root || cgroup_has_limits(&c.opt.limits))
 		create_cgroup(&c);
 	if (c.as_root && !c.opt.unlocked)
 		restrict_devices(&c);
+	c.has_console = !c.opt.unlocked && console_wanted();
 	start_child(&c);
 	map_ids(&c);
-	if (c.has_cgroup)
+	if (c.has_cgroup && c.cgroup.version == 1)
 		add_to_cgroup(&c);
 	give_terminal(&c);
 	release_child(&c);              /* to mount its filesystems */
@@ -901,9 +935,10 @@ int main(int argc, char *argv[])
 	if (c.opt.networked)
 		attach_veth(&c);
 	release_child(&c);              /* to configure its network */
+	if (c.has_console)
+		receive_console(&c);
 	wait_for_setup(&c);
-	forward_signals(&c);
-	status = wait_for_container(&c);
+	status = supervise_container(&c);
 	if (c.has_terminal)
 		take_terminal_back();
 	if (c.has_cgroup)
