@@ -35,10 +35,12 @@ static int mask(int dir, const char *top, const char *path)
 		close(target);
 		return setup_fail("stat %s/%s", top, path);
 	}
+	/* /dev/null is a device: its copy must not be nodev, or opening the
+	 * mask fails instead of reading nothing. */
 	if (S_ISDIR(st.st_mode))
 		cover = new_mount("tmpfs", "size=0,mode=0555", ATTRS);
 	else
-		cover = copy_mount(AT_FDCWD, "/dev/null", ATTRS);
+		cover = copy_mount(AT_FDCWD, "/dev/null", ATTRS & ~MOUNT_ATTR_NODEV);
 	if (cover == -1 || attach_mount(cover, target, path) == -1) {
 		close(target);
 		return -1;
