@@ -146,16 +146,41 @@ static void check_network(struct container *c)
 
 static void abandon(struct container *c, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
-/* A container whose runtime died left its cgroups: remove them (killing
- * what still runs there) before its state goes. */
-static void remove_dead_cgroups(const char *id)
+/* A container whose runtime died may have left cgroups, with processes in
+ * them (a PID 1 that changed its credentials loses its parent-death signal):
+ * kill them and remove the cgroups, found where the container recorded them
+ * (the runtime that finds them may sit in another cgroup: on v1 they are
+ * made under their runtime's own). */
+static int remove_dead_cgroups(int dir, const char *id)
 {
+	char list[4 * PATH_MAX], *line, *save = NULL;
 	struct cgroup stale;
-	char name[64];
+	int fd = openat(dir, "cgroups", O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ret = 0;
+	ssize_t n;
 
-	snprintf(name, sizeof(name), CGROUP_PREFIX "%s", id);
-	if (cgroup_remove_stale(&stale, name) == -1)
-		warnMsg("%s", cgroup_error(&stale));
+	if (fd == -1 && errno == ENOENT) {
+		/* Killed before it wrote the list: look where we make ours. */
+		snprintf(list, sizeof(list), CGROUP_PREFIX "%s", id);
+		if (cgroup_remove_stale(&stale, list) == -1) {
+			warnMsg("container %s: %s", id, cgroup_error(&stale));
+			return -1;
+		}
+		return 0;
+	}
+	if (fd == -1)
+		return -1;
+	n = read(fd, list, sizeof(list) - 1);
+	close(fd);
+	if (n == -1)
+		return -1;
+	list[n] = '\0';
+	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (cgroup_remove_stale_at(&stale, line) == -1) {
+			warnMsg("container %s: %s", id, cgroup_error(&stale));
+			ret = -1;
+		}
+	}
+	return ret;
 }
 
 /* Our address on the bridge is ours alone in this network namespace. */
@@ -221,7 +246,7 @@ static void claim_state(struct container *c)
  * for limits, where the system delegated it a subtree. */
 static void create_cgroup(struct container *c)
 {
-	char name[64];
+	char name[64], dirs[4 * PATH_MAX] = "";
 
 	if (c->has_state)
 		snprintf(name, sizeof(name), CGROUP_PREFIX "%s", c->state.id);
@@ -232,6 +257,14 @@ static void create_cgroup(struct container *c)
 	if (cgroup_open(&c->cgroup, name, &c->opt.limits) == -1)
 		fatal("%s", cgroup_error(&c->cgroup));
 	c->has_cgroup = 1;
+	if (!c->has_state)
+		return;
+	/* Where they are, for the run that finds us dead (see above). */
+	for (int i = 0; i < CG_NCONTROLLERS; i++)
+		if (c->cgroup.dir[i][0] && strlen(dirs) + strlen(c->cgroup.dir[i]) + 2 < sizeof(dirs))
+			strcat(strcat(dirs, c->cgroup.dir[i]), "\n");
+	if (state_write(&c->state, "cgroups", dirs) == -1)
+		abandon(c, "%s", setup_error());
 }
 
 /* Step 5: the device nodes the container may open, whatever its mounts say

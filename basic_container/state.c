@@ -62,58 +62,115 @@ static int is_container_id(const char *name)
 	return strlen(name) == STATE_ID_LEN && strspn(name, "0123456789abcdef") == STATE_ID_LEN;
 }
 
+/* A directory, by its identity: what "..", taken on the way back up, must
+ * lead to again. */
+struct dir_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+static int dir_identity(int fd, struct dir_id *id)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	*id = (struct dir_id){ st.st_dev, st.st_ino };
+	return 0;
+}
+
+/* Empty the directory fd: unlink what is not a directory, rmdir the empty
+ * directories. Returns 0 when it is empty, 1 with the name of a directory
+ * that is not in down, or -1. */
+static int empty_dir(int fd, char down[NAME_MAX + 1])
+{
+	DIR *dir = fdopendir(dup(fd));
+	struct dirent *e;
+	int ret = 0;
+
+	if (dir == NULL)
+		return -1;
+	while (ret == 0 && (e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(fd, e->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if ((errno == EISDIR || errno == EPERM) &&
+		    (unlinkat(fd, e->d_name, AT_REMOVEDIR) == 0 || errno == ENOENT))
+			continue;
+		if (errno == ENOTEMPTY || errno == EEXIST) {
+			snprintf(down, NAME_MAX + 1, "%s", e->d_name);
+			ret = 1;
+		} else {
+			ret = -1;
+		}
+	}
+	closedir(dir);
+	return ret;
+}
+
 /* Remove the directory name under parent and everything in it, without ever
- * following a symlink and with two descriptors at most, however deep the tree
- * a container made: go down into the first directory that is not empty, and
- * back up ("..") when one is; rmdir succeeds once a directory is emptied. */
+ * following a symlink, with two descriptors at most, however deep the tree
+ * a container made: go down into a directory that is not empty, and back up
+ * ("..") once it is. Each step down records the directory it left; each step
+ * up must arrive there again, on the same filesystem. Otherwise the tree
+ * moved while we worked (something still writes in it), and we stop: a
+ * ".." that led elsewhere would have us delete outside the tree. */
 static int remove_tree(int parent, const char *name)
 {
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	long depth = 0;
+	struct dir_id *path = NULL, here;
+	size_t depth = 0;
+	char down[NAME_MAX + 1];
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), ret = -1;
 
 	if (fd == -1)
 		return errno == ENOENT ? 0 : setup_fail("open %s", name);
 	for (;;) {
-		DIR *dir = fdopendir(dup(fd));
-		char down[NAME_MAX + 1] = "";
-		struct dirent *e;
-		int next;
+		int found = empty_dir(fd, down), next;
 
-		if (dir == NULL) {
-			close(fd);
-			return setup_fail("opendir %s", name);
+		if (found == -1) {
+			setup_fail("empty %s/...", name);
+			break;
 		}
-		while ((e = readdir(dir)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			if (unlinkat(fd, e->d_name, 0) == 0 || errno == ENOENT)
-				continue;
-			if ((errno == EISDIR || errno == EPERM) &&
-			    (unlinkat(fd, e->d_name, AT_REMOVEDIR) == 0 || errno == ENOENT))
-				continue;
-			if (errno == ENOTEMPTY || errno == EEXIST) {
-				strcpy(down, e->d_name);
+		if (found == 0 && depth == 0) {
+			ret = 0;
+			break;
+		}
+		if (found == 1) {
+			struct dir_id *grown = realloc(path, (depth + 1) * sizeof(*grown));
+
+			if (grown == NULL || dir_identity(fd, &grown[depth]) == -1) {
+				path = grown ? grown : path;
+				setup_fail("remove %s/...", name);
 				break;
 			}
-			setup_fail("remove %s/.../%s", name, e->d_name);
-			closedir(dir);
-			close(fd);
-			return -1;
+			path = grown;
+			depth++;
 		}
-		closedir(dir);
-		if (down[0] == '\0' && depth == 0)
-			break;
-		next = openat(fd, down[0] ? down : "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		next = openat(fd, found == 1 ? down : "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		close(fd);
-		if (next == -1)
-			return setup_fail("open %s/.../%s", name, down[0] ? down : "..");
 		fd = next;
-		depth += down[0] ? 1 : -1;
+		if (fd == -1 || dir_identity(fd, &here) == -1) {
+			setup_fail("open %s/.../%s", name, found == 1 ? down : "..");
+			break;
+		}
+		if (found == 1 && here.dev != path[0].dev) {
+			setup_fail_msg("remove %s: a directory in it is on another filesystem", name);
+			break;
+		}
+		if (found == 0 && (here.dev != path[depth - 1].dev || here.ino != path[depth - 1].ino)) {
+			setup_fail_msg("remove %s: a directory in it moved while it was removed", name);
+			break;
+		}
+		if (found == 0)
+			depth--;
 	}
-	close(fd);
-	if (unlinkat(parent, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
+	if (fd != -1)
+		close(fd);
+	free(path);
+	if (ret == 0 && unlinkat(parent, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
 		return setup_fail("rmdir %s", name);
-	return 0;
+	return ret;
 }
 
 static int read_claims(int dirfd, const char *id, struct claims *c)
@@ -174,16 +231,26 @@ static int clean_and_list(int dirfd, leftover_remover remove_leftovers, struct c
 		return setup_fail("opendir %s/%s", STATE_ROOT, CONTAINERS);
 	while (ret == 0 && (e = readdir(dir)) != NULL) {
 		struct claims c;
+		bool has_claims;
+		int fd;
 
 		if (!is_container_id(e->d_name))
 			continue;
-		if (is_alive(dirfd, e->d_name)) {
-			if (read_claims(dirfd, e->d_name, &c) == 0)
-				ret = add_claim(living, &c);
-			continue;
+		has_claims = read_claims(dirfd, e->d_name, &c) == 0;
+		if (!is_alive(dirfd, e->d_name)) {
+			/* Dead: its cgroups first. While something of it still
+			 * runs there, its layer and its claims stay. */
+			fd = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd != -1 && remove_leftovers(fd, e->d_name) == 0) {
+				close(fd);
+				ret = remove_tree(dirfd, e->d_name);
+				continue;
+			}
+			if (fd != -1)
+				close(fd);
 		}
-		remove_leftovers(e->d_name);
-		ret = remove_tree(dirfd, e->d_name);
+		if (has_claims)
+			ret = add_claim(living, &c);
 	}
 	closedir(dir);
 	return ret;
@@ -226,6 +293,23 @@ void state_unlock(struct state *st)
 	if (st->root_lock != -1)
 		close(st->root_lock);       /* closing the last descriptor drops the flock */
 	st->root_lock = -1;
+}
+
+int state_write(const struct state *st, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(text);
+	int fd, ok;
+
+	if (state_path(st, name, path, sizeof(path)) == -1)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return setup_fail("create %s", path);
+	ok = write(fd, text, len) == (ssize_t)len;
+	if (close(fd) == -1 || !ok)
+		return setup_fail("write %s", path);
+	return 0;
 }
 
 int state_path(const struct state *st, const char *name, char *path, size_t size)

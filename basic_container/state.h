@@ -6,6 +6,7 @@
  *	lock      flock(2)ed by the runtime for the container's whole life
  *	claims    what it holds that no other container may share: its host ID
  *	          range and its address on its network namespace's bridge
+ *	cgroups   its cgroups' directories, one a line
  *	upper/    its layer: everything the container writes (an overlay)
  *	work/     the overlay's scratch directory
  *	lower/    mount points, used only inside the container's own mount
@@ -54,8 +55,11 @@ struct state {
 	bool made;              /* dir exists and is ours to remove */
 };
 
-/* Called for each dead container's ID before its directory goes. */
-typedef void (*leftover_remover)(const char *id);
+/* Called for each dead container, with its directory (open) and its ID,
+ * before the directory goes: removes what else it left. Returns 0 when
+ * nothing of it is left, or -1: then something of it may still run, and its
+ * directory and claims stay until a later run. */
+typedef int (*leftover_remover)(int dir, const char *id);
 
 /* Take STATE_ROOT's lock (waiting for another runtime that holds it), remove
  * every dead container (remove_leftovers first), and list the living's
@@ -70,6 +74,9 @@ int state_create(struct state *st, const struct claims *mine, uid_t layer_owner)
 
 /* Let go of STATE_ROOT's lock without making a directory (a failed start). */
 void state_unlock(struct state *st);
+
+/* Write text to STATE_ROOT/containers/ID/NAME, made or replaced. */
+int state_write(const struct state *st, const char *name, const char *text);
 
 /* STATE_ROOT/containers/ID/NAME */
 int state_path(const struct state *st, const char *name, char *path, size_t size);

@@ -917,6 +917,27 @@ int cgroup_remove_stale(struct cgroup *cg, const char *pattern)
 	return removed;
 }
 
+int cgroup_remove_stale_at(struct cgroup *cg, const char *dir)
+{
+	const char *name = strrchr(dir, '/');
+	char parent[PATH_MAX];
+	size_t root_len;
+
+	clear(cg);
+	if (cgroup_detect(cg) == -1)
+		return -1;
+	root_len = strlen(cg->root);
+	if (name == NULL || strlen(dir) >= PATH_MAX || strncmp(dir, cg->root, root_len) != 0 ||
+	    dir[root_len] != '/' || strstr(dir, "/..") != NULL)
+		return fail(cg, 0, "%s is no cgroup under %s", dir, cg->root);
+	parent_of(dir, parent);
+	if (remove_stale_in(cg, parent, name + 1) == -1)
+		return -1;
+	if (is_directory(dir))
+		return fail(cg, 0, "%s is still held by a runner, or would not go", dir);
+	return 0;
+}
+
 const char *cgroup_error(const struct cgroup *cg)
 {
 	return cg->error;

@@ -141,6 +141,13 @@ int cgroup_remove(struct cgroup *cg);
  * or -1 with a message in cg->error. */
 int cgroup_remove_stale(struct cgroup *cg, const char *pattern);
 
+/* As cgroup_remove_stale(), for the one cgroup at dir (a directory a runner
+ * recorded, e.g. in its state), wherever its parent is. Returns 0 when no
+ * such cgroup is left (removed now, or gone before), or -1 with a message in
+ * cg->error: it is not under the cgroup root, it is still held by a live
+ * runner, or it would not go. */
+int cgroup_remove_stale_at(struct cgroup *cg, const char *dir);
+
 /* The last error's message. */
 const char *cgroup_error(const struct cgroup *cg);
 
