@@ -114,14 +114,51 @@ no bridge cni0: nothing to remove
 removed bridge br-test"
 }
 
+@test "setup_bridge.sh --subnet gives the bridge the subnet's first address" {
+	run in_sandbox '
+		./setup_bridge.sh --subnet 10.240.3.0/24
+		ip -o -4 addr show dev cni0 | awk "{ print \$4 }"'
+	assert_success
+	assert_output "created bridge cni0
+added 10.240.3.1/24 to cni0
+cni0 is up
+10.240.3.1/24"
+}
+
+# flannel and k3s call their bridge cni0 too.
+@test "setup_bridge.sh refuses a cni0 in another subnet, in one line, and leaves it as it was" {
+	run in_sandbox '
+		ip link add cni0 type bridge
+		ip addr add 10.42.0.1/24 dev cni0
+		status=0
+		./setup_bridge.sh || status=$?
+		echo "status $status"
+		ip -o -4 addr show dev cni0 | awk "{ print \$4 }"'
+	assert_success
+	assert_output "setup_bridge.sh: cni0 already has 10.42.0.1/24, not 10.240.0.1/24: it belongs to another network (flannel and k3s call their bridge cni0 too); choose another name: BRIDGE=br-tutorial ./setup_bridge.sh
+status 1
+10.42.0.1/24"
+}
+
+@test "setup_bridge.sh --down leaves a bridge it did not make" {
+	run in_sandbox '
+		ip link add cni0 type bridge
+		./setup_bridge.sh >/dev/null
+		./setup_bridge.sh --down
+		ip -o link show type bridge | cut -d" " -f2'
+	assert_success
+	assert_output "cni0 was not made by setup_bridge.sh: leaving it
+cni0:"
+}
+
 @test "setup_bridge.sh -h prints its usage; a bad argument fails with it" {
 	run in_sandbox './setup_bridge.sh -h'
 	assert_success
-	assert_line --index 0 "Usage: setup_bridge.sh [--down]"
+	assert_line --index 0 "Usage: setup_bridge.sh [--subnet CIDR] [--down]"
 	run in_sandbox './setup_bridge.sh --up'
 	assert_failure 2
 	assert_line --index 0 "setup_bridge.sh: unknown argument '--up'"
-	assert_line --index 1 "Usage: setup_bridge.sh [--down]"
+	assert_line --index 1 "Usage: setup_bridge.sh [--subnet CIDR] [--down]"
 }
 
 @test "setup_bridge.sh refuses to run as a plain user, in one line" {
