@@ -239,7 +239,9 @@ lab_on() {
 	if ! alive "$name"; then
 		die "${name/host/host }'s namespace is gone: $PROG down, then up again"
 	fi
-	in_ns "$name" "$@"
+	# exec: CMD takes this process's place (and PID: `lab.sh on 1 CMD &`
+	# gives $! of CMD itself).
+	exec nsenter -t "$(pid_of "$name")" -n -- "$@"
 }
 
 check_environment() {
