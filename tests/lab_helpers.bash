@@ -85,6 +85,8 @@ lab_container() {
 	# nsenter exec). 3>&-: bats waits for whatever holds its fd 3.
 	"$TOP/lab.sh" on "$k" "$RUNTIME" -q -r "$ROOTFS" "$ip" "$@" >"$out" 2>&1 3>&- &
 	rpid=$!
+	# Not a job of this shell's: no "Killed" from bash when a lab goes down.
+	disown "$rpid"
 	for ((i = 0; i < 200; i++)); do
 		if [ "$(readlink "/proc/$rpid/ns/net" 2>/dev/null)" = "$host_ns" ] &&
 			pid=$(container_of "$rpid" "$host_ns") &&
