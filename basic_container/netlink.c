@@ -284,7 +284,8 @@ int create_veth_pair(struct netlink *nl, const char *host_name, const struct bri
 	ifm->ifi_change = IFF_UP;
 	put_attr_str(&req.hdr, IFLA_IFNAME, host_name);
 	put_attr_u32(&req.hdr, IFLA_MASTER, (uint32_t)br->index);
-	put_attr_u32(&req.hdr, IFLA_MTU, br->mtu);
+	if (br->mtu > 0)
+		put_attr_u32(&req.hdr, IFLA_MTU, br->mtu);
 	linkinfo = start_nest(&req.hdr, IFLA_LINKINFO);
 	put_attr_str(&req.hdr, IFLA_INFO_KIND, "veth");
 	data = start_nest(&req.hdr, IFLA_INFO_DATA);
@@ -294,7 +295,8 @@ int create_veth_pair(struct netlink *nl, const char *host_name, const struct bri
 	peer_ifm->ifi_family = AF_UNSPEC;
 	put_attr_str(&req.hdr, IFLA_IFNAME, peer_name);
 	put_attr(&req.hdr, IFLA_ADDRESS, peer_mac, 6);
-	put_attr_u32(&req.hdr, IFLA_MTU, br->mtu);
+	if (br->mtu > 0)
+		put_attr_u32(&req.hdr, IFLA_MTU, br->mtu);
 	put_attr_u32(&req.hdr, IFLA_NET_NS_PID, (uint32_t)pid);
 	end_nest(&req.hdr, peer);
 	end_nest(&req.hdr, data);
