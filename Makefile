@@ -3,7 +3,8 @@
 #   make test       every Check and bats test; ends with "N passed, N failed, N skipped"
 #   make rootfs     a busybox root filesystem in ./rootfs for step 4
 #   make demo       the whole story, run for real in a throwaway network namespace
-#   make bench      basic_container against unshare+chroot (and crun where installed)
+#   make bench      basic_container against unshare+chroot (and crun where installed);
+#                   container to container on one host, by host-gw, by VXLAN (step 6)
 #   make deps       install the Debian packages the suite needs (root), when missing
 #   make clean
 STEPS := common fork_exec pid_namespace cgroup lockdown basic_container
@@ -11,7 +12,7 @@ STEPS := common fork_exec pid_namespace cgroup lockdown basic_container
 # Debian 12 / Ubuntu 24.04 package names. .ci/run installs these through `make deps`.
 PACKAGES := build-essential pkg-config check bats bats-support bats-assert \
 	busybox-static iproute2 iptables conntrack netcat-openbsd iputils-ping python3 \
-	cgroup-tools util-linux procps shellcheck tmux git \
+	cgroup-tools util-linux procps shellcheck tmux git iperf3 tcpdump kmod \
 	libcap-dev libseccomp-dev keyutils debootstrap strace
 
 all:

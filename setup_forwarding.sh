@@ -1,48 +1,46 @@
 #!/usr/bin/env bash
 # setup_forwarding.sh: the host side of container networking, part 2.
 # Let the containers on the bridge reach beyond the host:
-#   net.ipv4.ip_forward=1                     the host routes between interfaces
-#   filter FORWARD -s/-d 10.240.0.0/16 ACCEPT at the top of the chain, so that
-#                                             a DROP policy (Docker's) lets them pass
-#   nat POSTROUTING -s 10.240.0.0/24 ! -o cni0 -j MASQUERADE
-#                                             leaving the host, they take its address
-# --down removes exactly the rules this script added and puts ip_forward back.
-# Running it twice is harmless: `iptables -C` tells whether a rule is there.
+#   net.ipv4.ip_forward=1              the host routes between interfaces
+#   filter FORWARD -s/-d 10.240.0.0/16 ACCEPT, rules 1 and 2 of the chain, so
+#                                      that no DROP (Docker's) comes first
+#   nat POSTROUTING -s 10.240.0.0/24 ! -d 10.240.0.0/16 -j MASQUERADE
+#                                      what leaves the cluster takes the
+#                                      host's address; the rest keeps its own
+# Each rule carries the comment "setup_forwarding.sh"; --down removes those
+# and no other. When the script turns ip_forward on, it says so in a rule that
+# matches nothing (a comment alone), so that --down knows to turn it off.
+# That memory lives in the namespace it describes, and goes with it.
+# Running it twice is harmless.
 set -euo pipefail
 
 PROG=${0##*/}
-BRIDGE=${BRIDGE:-cni0}
-BRIDGE_CIDR=${BRIDGE_CIDR:-10.240.0.1/24}
-POD_CIDR=${POD_CIDR:-10.240.0.0/16}
-STATE_ROOT=${FORWARDING_STATE_DIR:-/run/container-tutorial}
+TAG=setup_forwarding.sh
 IP_FORWARD=/proc/sys/net/ipv4/ip_forward
+# The rule that remembers that we turned ip_forward on.
+FORWARD_WAS_0="$TAG: ip_forward was 0"
 
 usage() {
 	cat <<EOF
-Usage: $PROG [--down]
-Turn on IPv4 forwarding, accept forwarded traffic from and to $POD_CIDR
-(inserted at the top of FORWARD, ahead of any DROP policy or rule), and
-masquerade what leaves ${BRIDGE_CIDR}'s subnet through any interface but $BRIDGE.
-Rules already in place are left as they are.
+Usage: $PROG [--subnet CIDR] [--cluster CIDR] [--down]
+Turn on IPv4 forwarding; accept forwarded traffic from and to the cluster
+range, as rules 1 and 2 of FORWARD, ahead of any DROP; masquerade what leaves
+this host's container subnet for an address outside the cluster. Traffic
+between containers, on this host or another, keeps its addresses. Rules
+already in place are left as they are.
 
-  --down      remove the rules this script added; restore ip_forward
-  -h, --help  this help
+  --subnet CIDR   this host's containers (default 10.240.0.0/24, or
+                  BRIDGE_CIDR's subnet); an address in it will do, as
+                  setup_bridge.sh's 10.240.0.1/24
+  --cluster CIDR  every host's containers (default 10.240.0.0/16, or POD_CIDR)
+  --down          remove this script's rules, and no other; put ip_forward
+                  back to 0 if this script turned it on in this namespace
+  -h, --help      this help
 
-Environment:
-  BRIDGE       the containers' bridge (default cni0)
-  BRIDGE_CIDR  the bridge's address, as for setup_bridge.sh (default
-               10.240.0.1/24); its subnet (10.240.0.0/24) is masqueraded
-  POD_CIDR     the range FORWARD accepts (default 10.240.0.0/16)
-  FORWARDING_STATE_DIR
-               where --down's memory lives (default /run/container-tutorial)
-
-State: the first run in a network namespace keeps ip_forward's value in
-DIR/net-INODE/ip_forward.prev (never overwritten) and lists each rule it adds
-in DIR/net-INODE/rules.added, where DIR is the state directory and INODE names
-the network namespace: throwaway namespaces do not mix their state. --down
-restores ip_forward from there, removes the listed rules, then the files.
-Without a record (/run is emptied at boot, and so are the rules), --down
-removes the rules matching the settings and leaves ip_forward as it is.
+Every rule carries the comment "$TAG"; a rule with the comment
+"$FORWARD_WAS_0" and no target (it matches nothing)
+records that the script turned ip_forward on. No file is kept: the memory
+is in the network namespace itself, and goes with it.
 
 Needs root and iptables. Runs in the current network namespace; try it in a
 throwaway one first: sudo unshare -n bash
@@ -66,28 +64,42 @@ is_cidr() {
 	[[ $1 =~ ^($octet\.){3}$octet/([0-9]|[12][0-9]|3[0-2])$ ]]
 }
 
+# to_int A.B.C.D: the address as a 32-bit number.
+to_int() {
+	local a b c d
+	IFS=. read -r a b c d <<<"$1"
+	echo $(((10#$a << 24) | (10#$b << 16) | (10#$c << 8) | 10#$d))
+}
+
 # network_of 10.240.0.1/24 prints 10.240.0.0/24, as iptables -S shows it.
 network_of() {
-	local addr=${1%/*} prefix=${1#*/} a b c d n mask
-	IFS=. read -r a b c d <<<"$addr"
-	n=$(((10#$a << 24) | (10#$b << 16) | (10#$c << 8) | 10#$d))
+	local prefix=${1#*/} n mask
+	n=$(to_int "${1%/*}")
 	mask=$(((0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF))
 	n=$((n & mask))
 	echo "$((n >> 24 & 255)).$((n >> 16 & 255)).$((n >> 8 & 255)).$((n & 255))/$prefix"
 }
 
+# inside SUBNET RANGE: SUBNET lies within RANGE (both networks, as network_of).
+inside() {
+	local sub=$1 range=$2 mask
+	[ "${sub#*/}" -ge "${range#*/}" ] || return 1
+	mask=$(((0xFFFFFFFF << (32 - ${range#*/})) & 0xFFFFFFFF))
+	[ $(($(to_int "${sub%/*}") & mask)) -eq "$(to_int "${range%/*}")" ]
+}
+
 check_settings() {
-	if [[ ! $BRIDGE =~ ^[A-Za-z0-9_.-]{1,15}$ ]]; then
-		die "bad BRIDGE '$BRIDGE' (1 to 15 letters, digits, . _ -)"
+	if ! is_cidr "$SUBNET"; then
+		die "bad subnet '$SUBNET' (an address and prefix, like 10.240.0.0/24)"
 	fi
-	if ! is_cidr "$BRIDGE_CIDR"; then
-		die "bad BRIDGE_CIDR '$BRIDGE_CIDR' (an address and prefix, like 10.240.0.1/24)"
+	if ! is_cidr "$CLUSTER"; then
+		die "bad cluster range '$CLUSTER' (an address and prefix, like 10.240.0.0/16)"
 	fi
-	if ! is_cidr "$POD_CIDR"; then
-		die "bad POD_CIDR '$POD_CIDR' (an address and prefix, like 10.240.0.0/16)"
+	SUBNET=$(network_of "$SUBNET")
+	CLUSTER=$(network_of "$CLUSTER")
+	if ! inside "$SUBNET" "$CLUSTER"; then
+		die "the subnet $SUBNET is not inside the cluster range $CLUSTER"
 	fi
-	POD_CIDR=$(network_of "$POD_CIDR")
-	MASQ_SOURCE=$(network_of "$BRIDGE_CIDR")
 }
 
 check_environment() {
@@ -102,134 +114,160 @@ check_environment() {
 	fi
 }
 
-# This network namespace's own state directory: ip_forward and the rules are
-# per namespace, and /run is shared by all of them.
-state_dir() {
-	local ns
-	ns=$(readlink /proc/self/ns/net) # net:[4026531840]
-	ns=${ns#*[}
-	echo "$STATE_ROOT/net-${ns%]}"
+# rules TABLE CHAIN: the chain's rules, one a line, as `iptables -S` prints
+# them but without the -A CHAIN in front and without quotes (iptables-nft
+# quotes every comment, iptables-legacy only those with spaces). Line N is
+# rule number N. -w: wait for the xtables lock rather than fail.
+rules() {
+	local line
+	local -a lines
+	mapfile -t lines < <(iptables -w -t "$1" -S "$2")
+	for line in "${lines[@]}"; do
+		if [[ $line == "-A $2 "* ]]; then
+			line=${line#"-A $2 "}
+			echo "${line//\"/}"
+		fi
+	done
 }
 
-# The three rules, one a line: TABLE CHAIN SPEC...  FORWARD's two are listed
-# in the reverse of their final order, since each goes in at the top.
-our_rules() {
-	echo "filter FORWARD -d $POD_CIDR -j ACCEPT"
-	echo "filter FORWARD -s $POD_CIDR -j ACCEPT"
-	echo "nat POSTROUTING -s $MASQ_SOURCE ! -o $BRIDGE -j MASQUERADE"
+# rule_number TABLE CHAIN SPEC: the number of the first rule that is SPEC
+# (as rules() prints it), or nothing.
+rule_number() {
+	local n=0 line
+	while IFS= read -r line; do
+		n=$((n + 1))
+		if [ "$line" = "$3" ]; then
+			echo "$n"
+			return 0
+		fi
+	done < <(rules "$1" "$2")
 }
 
-# -w: wait for the xtables lock instead of failing when another user holds it.
-rule_exists() {
-	local table=$1 chain=$2
-	shift 2
-	iptables -w -t "$table" -C "$chain" "$@" 2>/dev/null
+# ours SPEC: SPEC carries our comment.
+ours() {
+	[[ " $1 " == *" --comment $TAG "* || " $1 " == *" --comment $TAG: "* ]]
+}
+
+# The accept rules, in their order at the top of FORWARD; the masquerade rule.
+accept_from() { echo "-s $CLUSTER -m comment --comment $TAG -j ACCEPT"; }
+accept_to() { echo "-d $CLUSTER -m comment --comment $TAG -j ACCEPT"; }
+masquerade() { echo "-s $SUBNET ! -d $CLUSTER -m comment --comment $TAG -j MASQUERADE"; }
+
+# iptables_spec TABLE ACTION CHAIN [NUMBER] SPEC: run iptables with SPEC split
+# into words (our specs hold no quotes: the comment has no blank).
+iptables_spec() {
+	local -a args
+	read -ra args <<<"${*: -1}"
+	iptables -w -t "$1" "${@:2:$#-2}" "${args[@]}"
 }
 
 forwarding_on() {
-	local dir=$1 old
+	local old
 	old=$(cat "$IP_FORWARD")
-	if [ ! -e "$dir/ip_forward.prev" ]; then
-		echo "$old" >"$dir/ip_forward.prev"
-	fi
 	if [ "$old" = 1 ]; then
 		echo "ip_forward is already 1"
-	else
-		echo 1 >"$IP_FORWARD"
-		echo "ip_forward set to 1 (was $old)"
-	fi
-}
-
-# add_rule DIR TABLE CHAIN SPEC...: add the rule unless it is there; list it
-# in DIR/rules.added when we did.
-add_rule() {
-	local dir=$1 table=$2 chain=$3 how=-A
-	shift 3
-	if rule_exists "$table" "$chain" "$@"; then
-		echo "already in place: $table $chain $*"
 		return 0
 	fi
-	if [ "$chain" = FORWARD ]; then
-		how=-I
-	fi
-	iptables -w -t "$table" "$how" "$chain" "$@"
-	echo "added: iptables -t $table $how $chain $*"
-	if ! grep -qxF "$table $chain $*" "$dir/rules.added" 2>/dev/null; then
-		echo "$table $chain $*" >>"$dir/rules.added"
+	echo 1 >"$IP_FORWARD"
+	echo "ip_forward set to 1 (was $old)"
+	if [ -z "$(rule_number filter FORWARD "-m comment --comment $FORWARD_WAS_0")" ]; then
+		iptables -w -A FORWARD -m comment --comment "$FORWARD_WAS_0"
 	fi
 }
 
-# del_rule TABLE CHAIN SPEC...: remove one copy of the rule, if it is there.
-del_rule() {
-	local table=$1 chain=$2
-	shift 2
-	if rule_exists "$table" "$chain" "$@"; then
-		iptables -w -t "$table" -D "$chain" "$@"
-		echo "removed: iptables -t $table -D $chain $*"
+# accept_at N SPEC: make SPEC rule N of FORWARD. `iptables -C` would not do:
+# it finds an ACCEPT below a DROP, where it never matches.
+accept_at() {
+	local want=$1 spec=$2 n
+	n=$(rule_number filter FORWARD "$spec")
+	if [ "$n" = "$want" ]; then
+		echo "already in place: rule $want of FORWARD: $spec"
+		return 0
+	fi
+	if [ -n "$n" ]; then
+		iptables -w -D FORWARD "$n"
+		iptables_spec filter -I FORWARD "$want" "$spec"
+		echo "moved up from rule $n: iptables -t filter -I FORWARD $want $spec"
 	else
-		echo "already gone: $table $chain $*"
+		iptables_spec filter -I FORWARD "$want" "$spec"
+		echo "added: iptables -t filter -I FORWARD $want $spec"
 	fi
 }
 
 forwarding_up() {
-	local dir table chain rest
-	local -a spec
-	dir=$(state_dir)
-	mkdir -p "$dir"
-	forwarding_on "$dir"
-	while read -r table chain rest; do
-		read -ra spec <<<"$rest"
-		add_rule "$dir" "$table" "$chain" "${spec[@]}"
-	done < <(our_rules)
+	forwarding_on
+	accept_at 1 "$(accept_from)"
+	accept_at 2 "$(accept_to)"
+	if [ -n "$(rule_number nat POSTROUTING "$(masquerade)")" ]; then
+		echo "already in place: nat POSTROUTING $(masquerade)"
+	else
+		iptables_spec nat -A POSTROUTING "$(masquerade)"
+		echo "added: iptables -t nat -A POSTROUTING $(masquerade)"
+	fi
+}
+
+# remove_ours TABLE CHAIN: delete every rule of ours in the chain, the last
+# first so that the numbers of the others hold.
+remove_ours() {
+	local table=$1 chain=$2 n=0 line
+	local -a numbers=() specs=()
+	while IFS= read -r line; do
+		n=$((n + 1))
+		if ours "$line"; then
+			numbers=("$n" "${numbers[@]}")
+			specs=("$line" "${specs[@]}")
+		fi
+	done < <(rules "$table" "$chain")
+	for n in "${!numbers[@]}"; do
+		iptables -w -t "$table" -D "$chain" "${numbers[$n]}"
+		if [ "${specs[$n]}" != "-m comment --comment $FORWARD_WAS_0" ]; then
+			echo "removed: iptables -t $table -D $chain ${specs[$n]}"
+		fi
+		REMOVED=$((REMOVED + 1))
+	done
 }
 
 forwarding_down() {
-	local dir table chain rest prev
-	local -a spec
-	dir=$(state_dir)
-	if [ -f "$dir/rules.added" ]; then
-		while read -r table chain rest; do
-			read -ra spec <<<"$rest"
-			del_rule "$table" "$chain" "${spec[@]}"
-		done <"$dir/rules.added"
-		rm -f "$dir/rules.added"
-	else
-		echo "no record of added rules in $dir: removing those matching the settings"
-		while read -r table chain rest; do
-			read -ra spec <<<"$rest"
-			del_rule "$table" "$chain" "${spec[@]}"
-		done < <(our_rules)
+	local turned_on=no
+	REMOVED=0
+	if [ -n "$(rule_number filter FORWARD "-m comment --comment $FORWARD_WAS_0")" ]; then
+		turned_on=yes
 	fi
-
-	if [ -f "$dir/ip_forward.prev" ]; then
-		prev=$(cat "$dir/ip_forward.prev")
-		case $prev in
-		0 | 1) ;;
-		*) die "unexpected ip_forward value '$prev' in $dir/ip_forward.prev" ;;
-		esac
-		echo "$prev" >"$IP_FORWARD"
-		rm -f "$dir/ip_forward.prev"
-		echo "ip_forward restored to $prev"
-	else
-		echo "ip_forward left at $(cat "$IP_FORWARD") (no record of its earlier value)"
+	remove_ours filter FORWARD
+	remove_ours nat POSTROUTING
+	if [ "$REMOVED" = 0 ]; then
+		echo "no rule of $TAG here: nothing to remove"
 	fi
-	rmdir "$dir" "$STATE_ROOT" 2>/dev/null || true
+	if [ "$turned_on" = yes ]; then
+		echo 0 >"$IP_FORWARD"
+		echo "ip_forward restored to 0"
+	else
+		echo "ip_forward left at $(cat "$IP_FORWARD") (this script did not change it here)"
+	fi
 }
 
 main() {
 	local action=up
-	if [ $# -gt 1 ]; then
-		bad_usage "too many arguments"
-	fi
-	case ${1:-} in
-	"") ;;
-	--down) action=down ;;
-	-h | --help)
-		usage
-		return 0
-		;;
-	*) bad_usage "unknown argument '$1'" ;;
-	esac
+	SUBNET=${BRIDGE_CIDR:-10.240.0.0/24}
+	CLUSTER=${POD_CIDR:-10.240.0.0/16}
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--down) action=down ;;
+		--subnet | --cluster)
+			if [ $# -lt 2 ]; then
+				bad_usage "$1 needs a CIDR"
+			fi
+			if [ "$1" = --subnet ]; then SUBNET=$2; else CLUSTER=$2; fi
+			shift
+			;;
+		-h | --help)
+			usage
+			return 0
+			;;
+		*) bad_usage "unknown argument '$1'" ;;
+		esac
+		shift
+	done
 
 	check_settings
 	check_environment

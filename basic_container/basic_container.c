@@ -109,38 +109,67 @@ static void open_host_dirs(struct container *c)
 		c->opt.volumes[i].fd = open_host_dir(c->opt.volumes[i].host, "volume");
 }
 
-/* The address must be a host of the bridge's subnet, and not the bridge's. */
-static void check_ip_in_subnet(const struct container *c)
+/* Whether ip lies in the subnet of prefix p. */
+static int in_subnet(struct in_addr ip, const struct ipv4_prefix *p)
 {
-	uint32_t mask = c->bridge.prefixlen ? htonl(~0u << (32 - c->bridge.prefixlen)) : 0;
-	uint32_t ip = c->opt.ip.s_addr, net = c->bridge.addr.s_addr & mask;
-	char ip_text[INET_ADDRSTRLEN], br_text[INET_ADDRSTRLEN];
+	uint32_t mask = p->prefixlen ? htonl(~0u << (32 - p->prefixlen)) : 0;
 
+	return (ip.s_addr & mask) == (p->addr.s_addr & mask);
+}
+
+/* The container's gateway is the bridge's address whose subnet holds its IP
+ * (a bridge may have several: `ip addr add` a second subnet). The IP must be
+ * a host of that subnet, and not the bridge's own address. */
+static void check_ip_in_subnet(struct container *c)
+{
+	const struct ipv4_prefix *gw = NULL;
+	char ip_text[INET_ADDRSTRLEN], br_text[INET_ADDRSTRLEN];
+	uint32_t ip = c->opt.ip.s_addr, mask, net;
+
+	for (int i = 0; i < c->bridge.naddrs && gw == NULL; i++)
+		if (in_subnet(c->opt.ip, &c->bridge.addrs[i]))
+			gw = &c->bridge.addrs[i];
 	inet_ntop(AF_INET, &c->opt.ip, ip_text, sizeof(ip_text));
-	inet_ntop(AF_INET, &c->bridge.addr, br_text, sizeof(br_text));
-	if ((ip & mask) != net)
-		fatal("%s is not in %s's subnet %s/%d", ip_text, c->opt.bridge, br_text,
-		      c->bridge.prefixlen);
-	if (ip == c->bridge.addr.s_addr)
+	if (gw == NULL) {
+		inet_ntop(AF_INET, &c->bridge.addrs[0].addr, br_text, sizeof(br_text));
+		fatal("%s is not in %s's subnet %s/%d%s", ip_text, c->opt.bridge, br_text,
+		      c->bridge.addrs[0].prefixlen, c->bridge.naddrs > 1 ? " (nor any other)" : "");
+	}
+	c->bridge.addr = gw->addr;
+	c->bridge.prefixlen = gw->prefixlen;
+	mask = gw->prefixlen ? htonl(~0u << (32 - gw->prefixlen)) : 0;
+	net = gw->addr.s_addr & mask;
+	inet_ntop(AF_INET, &gw->addr, br_text, sizeof(br_text));
+	if (ip == gw->addr.s_addr)
 		fatal("%s is the bridge %s's own address", ip_text, c->opt.bridge);
-	if (c->bridge.prefixlen < 31 && (ip == net || ip == (net | ~mask)))
+	if (gw->prefixlen < 31 && (ip == net || ip == (net | ~mask)))
 		fatal("%s is the network or broadcast address of %s/%d", ip_text, br_text,
-		      c->bridge.prefixlen);
+		      gw->prefixlen);
 }
 
 /* Before anything is created: can we give the container the network it
- * asked for? */
+ * asked for? Each refusal is one line and exit 125, while nothing exists
+ * yet to clean up. */
 static void check_network(struct container *c)
 {
+	const char *name = c->opt.bridge;
+
 	if (geteuid() != 0)
 		fatal("host networking needs root (run with sudo, or use IP none)");
 	if (netlink_open(&c->nl) == -1)
 		fatal("%s", setup_error());
-	if (find_bridge(&c->nl, c->opt.bridge, &c->bridge) == -1) {
+	if (find_bridge(&c->nl, name, &c->bridge) == -1) {
 		if (errno == ENODEV)
-			fatal("bridge %s not found (run setup_bridge.sh)", c->opt.bridge);
+			fatal("bridge %s not found (run setup_bridge.sh)", name);
 		fatal("%s", setup_error());
 	}
+	if (!c->bridge.is_bridge)
+		fatal("%s is not a bridge (-b names one, e.g. cni0 from setup_bridge.sh)", name);
+	/* A veth plugged into a bridge that is down stays down: no carrier. */
+	if (!c->bridge.is_up)
+		fatal("bridge %s is down (ip link set %s up)", name, name);
+	if (c->bridge.naddrs == 0)
+		fatal("bridge %s has no IPv4 address (run setup_bridge.sh)", name);
 	check_ip_in_subnet(c);
 }
 
@@ -769,7 +798,7 @@ static void attach_veth(struct container *c)
 		if (getrandom(id, sizeof(id), 0) != sizeof(id))
 			abandon(c, "getrandom: %s", strerror(errno));
 		snprintf(c->veth, sizeof(c->veth), "veth%02x%02x%02x", id[0], id[1], id[2]);
-		if (create_veth_pair(&c->nl, c->veth, c->bridge.index, PEER_NAME, mac, c->pid) == 0)
+		if (create_veth_pair(&c->nl, c->veth, &c->bridge, PEER_NAME, mac, c->pid) == 0)
 			return;
 		if (errno != EEXIST)
 			break;

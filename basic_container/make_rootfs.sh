@@ -59,6 +59,41 @@ check_target() {
 	fi
 }
 
+# check_inside ROOT PATH: no component of ROOT/PATH is a symlink that leads
+# out of ROOT. A tree built with --force over an existing one may hold
+# absolute symlinks (bin -> /usr/bin): written through, they would change the
+# host's files, not the tree's. Symlinks that stay inside (usrmerge's
+# bin -> usr/bin) are fine.
+check_inside() {
+	local root=$1 rest=$2 sofar="" part top target
+	top=$(realpath -m -- "$root")
+	while [ -n "$rest" ]; do
+		part=${rest%%/*}
+		if [[ $rest == */* ]]; then rest=${rest#*/}; else rest=""; fi
+		sofar=${sofar:+$sofar/}$part
+		if [ -L "$root/$sofar" ]; then
+			target=$(realpath -m -- "$root/$sofar")
+			if [ "$target" != "$top" ] && [[ $target != "$top"/* ]]; then
+				die "$root/$sofar is a symlink leading out of $root (to $target): refusing to write through it"
+			fi
+		fi
+	done
+}
+
+# make_dir ROOT PATH: mkdir -p ROOT/PATH, never through a symlink out of ROOT.
+make_dir() {
+	check_inside "$1" "$2"
+	mkdir -p -- "$1/$2"
+}
+
+# new_file ROOT PATH: make room for a file we are about to write: its
+# directory checked, whatever was at its place (a symlink) removed, so that
+# the write never lands in a symlink's target.
+new_file() {
+	check_inside "$1" "${2%/*}"
+	rm -f -- "${1:?}/$2"
+}
+
 # A dynamically linked busybox (Debian's `busybox` package) would find no C
 # library inside the tree.
 check_busybox() {
@@ -95,9 +130,10 @@ relative_link() {
 # Copy busybox in and link each applet where busybox would put it
 # (`busybox --list-full`: bin/sh, sbin/ifconfig, usr/bin/nc...).
 install_busybox() {
-	local root=$1 path applet list LINK
+	local root=$1 path applet list LINK dir
 	local -a paths
-	mkdir -p "$root/bin"
+	make_dir "$root" bin
+	new_file "$root" bin/busybox
 	cp "$BUSYBOX" "$root/bin/busybox"
 	chmod 755 "$root/bin/busybox"
 	mapfile -t paths < <("$root/bin/busybox" --list-full)
@@ -107,22 +143,30 @@ install_busybox() {
 			die "$BUSYBOX has no '$applet' applet: apt-get install busybox-static"
 		fi
 	done
-	mkdir -p "$root/sbin" "$root/usr/bin" "$root/usr/sbin"
+	# Each directory is checked once; ln -n replaces a symlink in place
+	# rather than following it.
+	for dir in sbin usr/bin usr/sbin; do
+		make_dir "$root" "$dir"
+	done
 	for path in "${paths[@]}"; do
 		if [[ $path != */* ]] || [ "$path" = bin/busybox ]; then
 			continue # linuxrc, at the top: not for us
 		fi
-		if [ ! -d "$root/${path%/*}" ]; then
-			mkdir -p "$root/${path%/*}"
-		fi
+		case ${path%/*} in
+		bin | sbin | usr/bin | usr/sbin) ;;
+		*) make_dir "$root" "${path%/*}" ;;
+		esac
 		relative_link "$path"
 		ln -sfn "$LINK" "$root/$path"
 	done
 }
 
 write_etc() {
-	local root=$1
-	mkdir -p "$root/etc"
+	local root=$1 file
+	make_dir "$root" etc
+	for file in passwd group hosts; do
+		new_file "$root" "etc/$file"
+	done
 	cat >"$root/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
 nobody:x:65534:65534:nobody:/nonexistent:/bin/false
@@ -137,6 +181,9 @@ EOF
 # Mount points for basic_container (/proc, /sys, /dev) and a sticky /tmp.
 make_dirs() {
 	local root=$1 d
+	for d in proc sys dev root etc tmp; do
+		check_inside "$root" "$d"
+	done
 	for d in proc sys dev root etc; do
 		mkdir -p "$root/$d"
 	done
@@ -157,14 +204,57 @@ build_busybox() {
 	chmod 700 "$root/root"
 }
 
+# device_nodes TARBALL: the names of the tarball's block and character
+# devices, one a line. `tar -tv` prints each member's type first (b, c) and
+# `tar -t` its bare name, in the same order; escape quoting keeps every name
+# on one line.
+device_nodes() {
+	local -a names types
+	local i
+	mapfile -t names < <(tar -tf "$1" --quoting-style=escape)
+	mapfile -t types < <(tar -tvf "$1" --quoting-style=escape | cut -c1)
+	if [ "${#names[@]}" -ne "${#types[@]}" ]; then
+		die "cannot list $1's members"
+	fi
+	for i in "${!names[@]}"; do
+		case ${types[$i]} in
+		b | c)
+			if [[ ${names[$i]} == *\\* ]]; then
+				die "device node with an unusual name in $1: refusing the tarball"
+			fi
+			echo "${names[$i]}"
+			;;
+		esac
+	done
+}
+
 # --numeric-owner: the tree's uids are its own, not this host's names.
+# Device nodes are left out: a container's /dev is made by the runtime, and a
+# node from a tarball (dev/sda, dev/mem) would hand it the host's disk or
+# memory, as root of the tree's owner can open it.
 build_from_tar() {
-	local root=$1 tarball=$2
+	local root=$1 tarball=$2 exclude list
+	local -a nodes=()
 	if [ ! -r "$tarball" ]; then
 		die "cannot read $tarball"
 	fi
+	list=$(device_nodes "$tarball")
+	if [ -n "$list" ]; then
+		mapfile -t nodes <<<"$list"
+	fi
 	mkdir -p "$root"
-	tar -xf "$tarball" -C "$root" --numeric-owner
+	exclude=$(mktemp)
+	printf '%s\n' "$list" >"$exclude"
+	# --no-wildcards --anchored: each line is one exact member name.
+	tar -xf "$tarball" -C "$root" --numeric-owner --no-wildcards --anchored \
+		--exclude-from="$exclude" || {
+		rm -f "$exclude"
+		die "tar could not unpack $tarball"
+	}
+	rm -f "$exclude"
+	if [ "${#nodes[@]}" -gt 0 ]; then
+		echo "$PROG: left out ${#nodes[@]} device nodes (${nodes[*]}): a container gets no device of the host" >&2
+	fi
 	make_dirs "$root"
 }
 

@@ -197,8 +197,42 @@ static int link_index(struct netlink *nl, const char *name)
 	return index;
 }
 
-/* An answer to an RTM_GETADDR dump: keep the first IPv4 address of the link
- * in data (a struct bridge whose index is set). */
+/* The kind inside an IFLA_LINKINFO attribute ("bridge", "veth"...): is it a
+ * bridge? A link without one (lo, a physical NIC) is not. */
+static int linkinfo_is_bridge(const struct rtattr *linkinfo)
+{
+	const struct rtattr *rta = RTA_DATA(linkinfo);
+	int len = RTA_PAYLOAD(linkinfo);
+
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == IFLA_INFO_KIND)
+			return RTA_PAYLOAD(rta) >= sizeof("bridge") &&
+			       memcmp(RTA_DATA(rta), "bridge", sizeof("bridge")) == 0;
+	return 0;
+}
+
+/* An answer to RTM_GETLINK for the bridge: index, UP flag, MTU, kind. */
+static void bridge_link_answer(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifm = NLMSG_DATA(nlh);
+	struct bridge *br = data;
+	const struct rtattr *rta = IFLA_RTA(ifm);
+	int len = IFLA_PAYLOAD(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifm)))
+		return;
+	br->index = ifm->ifi_index;
+	br->is_up = (ifm->ifi_flags & IFF_UP) != 0;
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		if (rta->rta_type == IFLA_MTU && RTA_PAYLOAD(rta) == sizeof(uint32_t))
+			memcpy(&br->mtu, RTA_DATA(rta), sizeof(br->mtu));
+		else if ((rta->rta_type & NLA_TYPE_MASK) == IFLA_LINKINFO)
+			br->is_bridge = linkinfo_is_bridge(rta);
+	}
+}
+
+/* An answer to an RTM_GETADDR dump: keep each IPv4 address of the link in
+ * data (a struct bridge whose index is set), in the kernel's order. */
 static void bridge_addr_answer(const struct nlmsghdr *nlh, void *data)
 {
 	const struct ifaddrmsg *ifa = NLMSG_DATA(nlh);
@@ -207,12 +241,13 @@ static void bridge_addr_answer(const struct nlmsghdr *nlh, void *data)
 	int len = IFA_PAYLOAD(nlh);
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)) ||
-	    (int)ifa->ifa_index != br->index || br->prefixlen >= 0)
+	    (int)ifa->ifa_index != br->index || br->naddrs == BRIDGE_MAX_ADDRS)
 		return;
 	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFA_LOCAL && RTA_PAYLOAD(rta) == sizeof(struct in_addr)) {
-			memcpy(&br->addr, RTA_DATA(rta), sizeof(br->addr));
-			br->prefixlen = ifa->ifa_prefixlen;
+			memcpy(&br->addrs[br->naddrs].addr, RTA_DATA(rta), sizeof(struct in_addr));
+			br->addrs[br->naddrs++].prefixlen = ifa->ifa_prefixlen;
+			return;
 		}
 	}
 }
@@ -220,24 +255,22 @@ static void bridge_addr_answer(const struct nlmsghdr *nlh, void *data)
 int find_bridge(struct netlink *nl, const char *name, struct bridge *br)
 {
 	struct request req;
+	struct ifinfomsg *ifm = new_request(nl, &req, RTM_GETLINK, 0, sizeof(*ifm));
 	struct ifaddrmsg *ifa;
 
-	br->index = link_index(nl, name);
-	if (br->index == -1)
+	*br = (struct bridge){ .index = -1, .prefixlen = -1 };
+	ifm->ifi_family = AF_UNSPEC;
+	put_attr_str(&req.hdr, IFLA_IFNAME, name);
+	if (transact(nl, &req, bridge_link_answer, br) == -1)
 		return setup_fail("find link %s (ip link show %s)", name, name);
 	ifa = new_request(nl, &req, RTM_GETADDR, NLM_F_DUMP, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
-	br->prefixlen = -1;
 	if (transact(nl, &req, bridge_addr_answer, br) == -1)
 		return setup_fail("list addresses (ip -4 addr show dev %s)", name);
-	if (br->prefixlen < 0) {
-		errno = EADDRNOTAVAIL;
-		return setup_fail_msg("bridge %s has no IPv4 address (run setup_bridge.sh)", name);
-	}
 	return 0;
 }
 
-int create_veth_pair(struct netlink *nl, const char *host_name, int bridge_index,
+int create_veth_pair(struct netlink *nl, const char *host_name, const struct bridge *br,
 		     const char *peer_name, const unsigned char peer_mac[6], pid_t pid)
 {
 	struct request req;
@@ -250,7 +283,9 @@ int create_veth_pair(struct netlink *nl, const char *host_name, int bridge_index
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
 	put_attr_str(&req.hdr, IFLA_IFNAME, host_name);
-	put_attr_u32(&req.hdr, IFLA_MASTER, (uint32_t)bridge_index);
+	put_attr_u32(&req.hdr, IFLA_MASTER, (uint32_t)br->index);
+	if (br->mtu > 0)
+		put_attr_u32(&req.hdr, IFLA_MTU, br->mtu);
 	linkinfo = start_nest(&req.hdr, IFLA_LINKINFO);
 	put_attr_str(&req.hdr, IFLA_INFO_KIND, "veth");
 	data = start_nest(&req.hdr, IFLA_INFO_DATA);
@@ -260,6 +295,8 @@ int create_veth_pair(struct netlink *nl, const char *host_name, int bridge_index
 	peer_ifm->ifi_family = AF_UNSPEC;
 	put_attr_str(&req.hdr, IFLA_IFNAME, peer_name);
 	put_attr(&req.hdr, IFLA_ADDRESS, peer_mac, 6);
+	if (br->mtu > 0)
+		put_attr_u32(&req.hdr, IFLA_MTU, br->mtu);
 	put_attr_u32(&req.hdr, IFLA_NET_NS_PID, (uint32_t)pid);
 	end_nest(&req.hdr, peer);
 	end_nest(&req.hdr, data);

@@ -29,9 +29,24 @@ struct netlink {
 	unsigned int seq;       /* sequence number of the last request */
 };
 
-/* A bridge on the host and its IPv4 address, e.g. cni0 10.240.0.1/24. */
+/* An IPv4 address and its prefix, e.g. 10.240.0.1/24. */
+struct ipv4_prefix {
+	struct in_addr addr;
+	int prefixlen;
+};
+
+#define BRIDGE_MAX_ADDRS 16
+
+/* A bridge on the host, as find_bridge() saw it: what it is, whether it is
+ * up, its MTU and its IPv4 addresses. addr and prefixlen are the container's
+ * gateway, chosen by the caller among addrs (e.g. cni0 10.240.0.1/24). */
 struct bridge {
 	int index;
+	int is_bridge;                 /* the link's kind is "bridge" */
+	int is_up;                     /* administratively up (IFF_UP) */
+	unsigned int mtu;
+	int naddrs;                    /* at most BRIDGE_MAX_ADDRS kept */
+	struct ipv4_prefix addrs[BRIDGE_MAX_ADDRS];
 	struct in_addr addr;
 	int prefixlen;
 };
@@ -40,17 +55,19 @@ struct bridge {
 int netlink_open(struct netlink *nl);
 void netlink_close(struct netlink *nl);
 
-/* `ip -4 addr show dev NAME`: the bridge's index and first IPv4 address.
- * errno ENODEV when there is no such link, EADDRNOTAVAIL when it has no
- * IPv4 address. */
+/* `ip -d link show NAME; ip -4 addr show dev NAME`: the link's index, kind,
+ * UP flag, MTU and IPv4 addresses, whatever the link is; judging them is
+ * the caller's part. errno ENODEV when there is no such link. */
 int find_bridge(struct netlink *nl, const char *name, struct bridge *br);
 
-/* `ip link add HOST_NAME master BRIDGE up type veth peer name PEER_NAME
- *  address PEER_MAC netns PID`: one message creates the pair with the peer already inside the
- * network namespace of process pid, so no fixed name ever appears on the host
- * and the kernel never has to move a device between namespaces.
+/* `ip link add HOST_NAME master BRIDGE mtu MTU up type veth peer name PEER_NAME
+ *  address PEER_MAC mtu MTU netns PID`: one message creates the pair with the
+ * peer already inside the network namespace of process pid, so no fixed name
+ * ever appears on the host and the kernel never has to move a device between
+ * namespaces. Both ends take the bridge's MTU: a bridge narrowed for a tunnel
+ * (VXLAN: 50 bytes less) then never receives a frame it cannot forward.
  * errno EEXIST when HOST_NAME is taken. */
-int create_veth_pair(struct netlink *nl, const char *host_name, int bridge_index,
+int create_veth_pair(struct netlink *nl, const char *host_name, const struct bridge *br,
 		     const char *peer_name, const unsigned char peer_mac[6], pid_t pid);
 
 /* `ip link set NAME up` */

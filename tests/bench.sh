@@ -11,6 +11,12 @@
 # (tests/bench/timeit, pausing PAUSE_MS before each run so that the kernel's
 # background teardown of the last run's namespaces does not weigh on the
 # next); then the ratios to the unshare line.
+#
+# Then step 6's network, container to container, side by side in one run: the
+# round trip (ping, median of PINGS) and the TCP throughput (iperf3, IPERF_S
+# seconds) between two containers on one host (the bridge), on two hosts with
+# host-gw routes, and on two hosts through VXLAN, in a lab of simulated hosts
+# (lab.sh); then the ratios. BENCH=start or BENCH=network runs one part only.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +24,9 @@ RUNS=${RUNS:-200}
 PAUSE_MS=${PAUSE_MS:-50}
 ROOTFS=${ROOTFS:-$TOP/rootfs}
 TIMEIT=$TOP/tests/bench/timeit
+PINGS=${PINGS:-100}
+IPERF_S=${IPERF_S:-5}
+BENCH=${BENCH:-all}
 
 # Enter a new network namespace first: the bridge and veths of the benchmark
 # never touch the machine's own network.
@@ -69,20 +78,104 @@ timeit() {
 }
 
 runtime="$TOP/basic_container/bin/basic_container"
-results=
-echo "container start to exit of /bin/true, $RUNS runs each, ${PAUSE_MS} ms apart:"
-timeit "unshare -fpmiunUr + chroot" unshare -fpmiunUr --mount-proc chroot "$ROOTFS" /bin/true
-timeit "basic_container 10.240.0.2" "$runtime" -q -r "$ROOTFS" 10.240.0.2 /bin/true
-timeit "basic_container none" "$runtime" -q -r "$ROOTFS" none /bin/true
-bundle=$(crun_bundle)
-if [ -n "$bundle" ]; then
-	timeit crun crun run --bundle "$bundle" bench
-	rm -rf "$bundle"
-fi
 
-awk -v net="$(median_of "basic_container 10.240.0.2")" \
-	-v none="$(median_of "basic_container none")" \
-	-v base="$(median_of "unshare")" 'BEGIN {
-	printf "basic_container 10.240.0.2 / unshare: %.2fx\n", net / base
-	printf "basic_container none / unshare:       %.2fx\n", none / base
-}'
+start_bench() {
+	results=
+	echo "container start to exit of /bin/true, $RUNS runs each, ${PAUSE_MS} ms apart:"
+	timeit "unshare -fpmiunUr + chroot" unshare -fpmiunUr --mount-proc chroot "$ROOTFS" /bin/true
+	timeit "basic_container 10.240.0.2" "$runtime" -q -r "$ROOTFS" 10.240.0.2 /bin/true
+	timeit "basic_container none" "$runtime" -q -r "$ROOTFS" none /bin/true
+	bundle=$(crun_bundle)
+	if [ -n "$bundle" ]; then
+		timeit crun crun run --bundle "$bundle" bench
+		rm -rf "$bundle"
+	fi
+
+	awk -v net="$(median_of "basic_container 10.240.0.2")" \
+		-v none="$(median_of "basic_container none")" \
+		-v base="$(median_of "unshare")" 'BEGIN {
+		printf "basic_container 10.240.0.2 / unshare: %.2fx\n", net / base
+		printf "basic_container none / unshare:       %.2fx\n", none / base
+	}'
+}
+
+# ---- step 6: container to container, on one host and across hosts
+
+# A container that waits, on host K at IP; returns once the host reaches it.
+waiting_container() {
+	local k=$1 ip=$2
+	lab_container "$k" "$ip" sleep 3600
+	for _ in $(seq 100); do
+		lab on "$k" ping -n -c 1 -W 1 "$ip" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	echo "bench.sh: container $ip on host $k never answered" >&2
+	return 1
+}
+
+# median_rtt FROM TO: the median of PINGS round trips, in ms.
+median_rtt() {
+	in_container "$1" ping -n -c "$PINGS" -i 0.01 "$2" |
+		sed -n 's/.* time=\([0-9.]*\) ms$/\1/p' | sort -g |
+		awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# throughput FROM TO: TCP, FROM sending to TO for IPERF_S s, in Gbit/s, as
+# the receiver counted it.
+throughput() {
+	local server
+	in_container "$2" iperf3 -s -1 >/dev/null 2>&1 &
+	server=$!
+	for _ in $(seq 50); do
+		[ -n "$(in_container "$2" ss -Hltn 'sport = :5201')" ] && break
+		sleep 0.1
+	done
+	in_container "$1" iperf3 -c "$2" -t "$IPERF_S" -f m |
+		awk '/receiver/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") printf "%.2f", $i / 1000 }'
+	wait "$server" || true
+}
+
+# measure LABEL FROM TO: one line of the table, kept in net_results too.
+measure() {
+	local line
+	line=$(printf '%-26s %8s ms %8s Gbit/s' "$1" "$(median_rtt "$2" "$3")" "$(throughput "$2" "$3")")
+	echo "$line"
+	net_results+="$line"$'\n'
+}
+
+network_bench() {
+	local lab_dir
+	lab_dir=$(mktemp -d /tmp/bench_lab.XXXXXX)
+	export LAB_DIR=$lab_dir/lab LAB_LIFETIME=900 LAB_OUT=$lab_dir RUNTIME=$runtime ROOTFS
+	# shellcheck source=tests/lab_helpers.bash
+	source "$TOP/tests/lab_helpers.bash"
+	net_results=
+	echo "container to container: round trip (ping, median of $PINGS) and TCP (iperf3, $IPERF_S s):"
+	cluster_up host-gw --hosts 2
+	waiting_container 1 10.240.1.2
+	waiting_container 1 10.240.1.3
+	waiting_container 2 10.240.2.2
+	measure "one host, the bridge" 10.240.1.2 10.240.1.3
+	measure "two hosts, host-gw" 10.240.1.2 10.240.2.2
+	lab down >/dev/null
+	cluster_up vxlan --hosts 2
+	waiting_container 1 10.240.1.2
+	waiting_container 2 10.240.2.2
+	measure "two hosts, VXLAN" 10.240.1.2 10.240.2.2
+	lab down >/dev/null
+	rm -rf "$lab_dir"
+	awk 'NF { rtt[++n] = $(NF - 3); tput[n] = $(NF - 1) } END {
+		printf "host-gw / one host: round trip %.2fx, throughput %.2fx\n", rtt[2] / rtt[1], tput[2] / tput[1]
+		printf "VXLAN / host-gw:    round trip %.2fx, throughput %.2fx\n", rtt[3] / rtt[2], tput[3] / tput[2]
+	}' <<<"$net_results"
+}
+
+case $BENCH in
+start) start_bench ;;
+network) network_bench ;;
+*)
+	start_bench
+	echo
+	network_bench
+	;;
+esac

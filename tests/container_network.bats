@@ -204,6 +204,41 @@ wait_for_no_ports() {
 	assert_output "basic_container: bridge cni9 not found (run setup_bridge.sh)"
 }
 
+@test "a bridge that is down is refused before anything is made" {
+	ip link add br-down type bridge
+	ip addr add 10.241.0.1/24 dev br-down
+	run container -b br-down 10.241.0.2 true
+	local ports
+	ports=$(ip -o link show master br-down)
+	ip link del br-down
+	assert_failure 125
+	assert_output "basic_container: bridge br-down is down (ip link set br-down up)"
+	assert_equal "$ports" ""
+}
+
+@test "a link that is not a bridge is refused in one line" {
+	run container -b lo 127.0.0.2 true
+	assert_failure 125
+	assert_output "basic_container: lo is not a bridge (-b names one, e.g. cni0 from setup_bridge.sh)"
+}
+
+@test "the bridge address whose subnet holds the container's IP is its gateway" {
+	ip addr add 10.242.0.1/24 dev cni0
+	run container 10.242.0.5 sh -c '/probe links; /probe gateway'
+	ip addr del 10.242.0.1/24 dev cni0
+	assert_success
+	assert_line "eth0 up 10.242.0.5/24"
+	assert_line --index 2 10.242.0.1
+}
+
+@test "the container's veth takes the bridge's MTU" {
+	ip link set cni0 mtu 1400
+	run container 10.240.0.2 cat /sys/class/net/eth0/mtu
+	ip link set cni0 mtu 1500
+	assert_success
+	assert_output 1400
+}
+
 @test "a networked container whose setup fails says why, while its veth is made beside it, and leaves no veth" {
 	local bad="$ROOTFS_DIR/bad"
 	make_rootfs_without_proc "$ROOTFS_DIR" "$bad"
@@ -259,6 +294,8 @@ peer() {
 
 @test "a Docker-style FORWARD DROP policy blocks containers, even from each other" {
 	load netns_helpers
+	load br_netfilter
+	require_br_netfilter
 	run nat_sandbox "$REACH"'
 		./setup_bridge.sh >/dev/null
 		fake_upstream

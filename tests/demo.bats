@@ -73,13 +73,19 @@ traces() {
 	assert_line --regexp '^Connection received on 198\.51\.100\.2 [0-9]+$'
 	assert_line "basic_container: the container was killed by the OOM killer (memory limit 5M)"
 	assert_line "removed bridge cni0"
+	assert_line "IP 10.240.1.2 > 10.240.3.2: ICMP echo request, id 2, seq 0, length 64"
+	assert_line "hello from host 3"
+	assert_line --regexp '^IP 198\.18\.0\.1\.[0-9]+ > 198\.18\.0\.3\.4789: VXLAN, flags \[I\] \(0x08\), vni 42$'
+	assert_line "1450"
+	assert_line "hello through VXLAN"
+	assert_line "lab removed"
 	refute_output --partial "unbound variable"
 	assert_equal "$after" "$before"
 }
 
 @test "make demo STEP=1 pauses before each step" {
-	run bash -c "printf '\n\n\n\n' | make -C '$COPY' --no-print-directory demo STEP=1"
+	run bash -c "printf '\n\n\n\n\n' | make -C '$COPY' --no-print-directory demo STEP=1"
 	assert_success
-	assert_equal "$(grep -o '(press Enter to run step [1-4])' <<<"$output" | tr -d '\n')" \
-		"(press Enter to run step 1)(press Enter to run step 2)(press Enter to run step 3)(press Enter to run step 4)"
+	assert_equal "$(grep -o '(press Enter to run step [1-6])' <<<"$output" | tr -d '\n')" \
+		"(press Enter to run step 1)(press Enter to run step 2)(press Enter to run step 3)(press Enter to run step 4)(press Enter to run step 6)"
 }

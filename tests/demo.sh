@@ -61,6 +61,7 @@ demo_dir=$(mktemp -d /tmp/demo.XXXXXX)
 # setup_forwarding.sh keeps its state with the demo, not in the machine's /run.
 export FORWARDING_STATE_DIR=$demo_dir/state
 cleanup() {
+	./lab.sh down >/dev/null 2>&1 || true
 	sandbox_cleanup
 	rm -rf "$demo_dir"
 }
@@ -119,5 +120,37 @@ say "Step 3's greedy process, in a container limited to 5 MB: it dies with 137."
 	'./basic_container/bin/basic_container -q -m 5M none cgroup_demo'
 say "Undo the host side: the rules and ip_forward..." './setup_forwarding.sh --down'
 say "...and the bridge." './setup_bridge.sh --down'
+
+step "6: more than one host"
+container=./basic_container/bin/basic_container
+say "A lab of three simulated hosts on one LAN (198.18.0.0/24), each a network namespace." \
+	'./lab.sh up'
+# shellcheck disable=SC2016  # the loop's $k is the demo shell's, at run time
+say "Each host K: its bridge with 10.240.K.1/24, forwarding, and NAT for what leaves the cluster only." \
+	'for k in 1 2 3; do ./lab.sh on $k ./setup_bridge.sh --subnet 10.240.$k.0/24 >/dev/null; ./lab.sh on $k ./setup_forwarding.sh --subnet 10.240.$k.0/24 >/dev/null; done
+./lab.sh on 1 iptables -t nat -S POSTROUTING'
+say "host-gw: on each host, a route per peer subnet via the peer's own address." \
+	'./lab.sh on 1 ./setup_routes.sh host-gw 198.18.0.2,10.240.2.0/24 198.18.0.3,10.240.3.0/24
+./lab.sh on 2 ./setup_routes.sh host-gw 198.18.0.1,10.240.1.0/24 198.18.0.3,10.240.3.0/24 >/dev/null
+./lab.sh on 3 ./setup_routes.sh host-gw 198.18.0.1,10.240.1.0/24 198.18.0.2,10.240.2.0/24 >/dev/null'
+say "A container on host 1 fetches a line from one on host 3; host 3's bridge sees the container's own address." \
+	"./lab.sh on 3 $container -q 10.240.3.2 sh -c 'echo hello from host 3 | nc -l -p 7000' &
+./lab.sh on 3 timeout 10 tcpdump -t -n -l -i cni0 -c 1 icmp 2>/dev/null &
+sleep 1
+./lab.sh on 1 $container -q 10.240.1.2 sh -c 'ping -c 1 10.240.3.2 >/dev/null && nc 10.240.3.2 7000'
+wait"
+# shellcheck disable=SC2016  # as above
+say "VXLAN instead: the containers' frames travel in UDP packets between the hosts; the bridge's MTU, and so the container's, is 50 bytes less." \
+	'for k in 1 2 3; do ./lab.sh on $k ./setup_routes.sh --down >/dev/null; done
+./lab.sh on 1 ./setup_routes.sh vxlan 198.18.0.2,10.240.2.0/24 198.18.0.3,10.240.3.0/24
+./lab.sh on 2 ./setup_routes.sh vxlan 198.18.0.1,10.240.1.0/24 198.18.0.3,10.240.3.0/24 >/dev/null
+./lab.sh on 3 ./setup_routes.sh vxlan 198.18.0.1,10.240.1.0/24 198.18.0.2,10.240.2.0/24 >/dev/null'
+say "On the LAN: UDP to port 4789, the VXLAN header (VNI 42), and inside it the container's packet." \
+	"./lab.sh on 3 $container -q 10.240.3.2 sh -c 'echo hello through VXLAN | nc -l -p 7000' &
+./lab.sh on lab timeout 10 tcpdump -t -n -l -i lan0 -c 1 udp port 4789 2>/dev/null &
+sleep 1
+./lab.sh on 1 $container -q 10.240.1.2 sh -c 'cat /sys/class/net/eth0/mtu; ping -c 1 10.240.3.2 >/dev/null && nc 10.240.3.2 7000'
+wait"
+say "Take the lab down: its namespaces go, with everything in them." './lab.sh down'
 
 printf '\n%sThe end. The demo'"'"'s network namespace goes now, with anything left in it.%s\n' "$bold" "$plain"

@@ -78,6 +78,40 @@ root
 	[ -x "$DIR/bin/busybox" ]
 }
 
+@test "make_rootfs.sh --force never writes through a symlink that leads out of DIR" {
+	local outside="$BATS_TEST_TMPDIR/outside"
+	mkdir -p "$DIR" "$outside"
+	ln -s "$outside" "$DIR/bin"
+	run "$MAKE_ROOTFS" --force "$DIR"
+	assert_failure 1
+	assert_output "make_rootfs.sh: $DIR/bin is a symlink leading out of $DIR (to $outside): refusing to write through it"
+	assert_equal "$(ls -A "$outside")" ""
+}
+
+@test "make_rootfs.sh --force replaces a file symlink that leads out of DIR instead of writing its target" {
+	local outside="$BATS_TEST_TMPDIR/outside"
+	mkdir -p "$DIR/etc" "$outside"
+	echo precious >"$outside/passwd"
+	ln -s "$outside/passwd" "$DIR/etc/passwd"
+	run "$MAKE_ROOTFS" --force "$DIR"
+	assert_success
+	assert_equal "$(cat "$outside/passwd")" precious
+	[ ! -L "$DIR/etc/passwd" ]
+	run head -n 1 "$DIR/etc/passwd"
+	assert_output "root:x:0:0:root:/root:/bin/sh"
+}
+
+@test "make_rootfs.sh --force builds into a tree whose symlinks stay inside it (usrmerge)" {
+	mkdir -p "$DIR/usr/bin" "$DIR/usr/sbin"
+	ln -s usr/bin "$DIR/bin"
+	ln -s usr/sbin "$DIR/sbin"
+	run "$MAKE_ROOTFS" --force "$DIR"
+	assert_success
+	[ -x "$DIR/usr/bin/busybox" ]
+	run chroot "$DIR" /bin/sh -c 'echo hi'
+	assert_output hi
+}
+
 @test "make_rootfs.sh refuses /, however it is spelled" {
 	run "$MAKE_ROOTFS" --force /
 	assert_failure 1
@@ -100,6 +134,21 @@ root
 	assert_equal "$(cat "$DIR/etc/motd")" "from the tarball"
 	assert_equal "$(readlink "$DIR/bin/sh")" busybox
 	[ -d "$DIR/proc" ]
+}
+
+@test "make_rootfs.sh --from-tar never creates device nodes" {
+	require_root
+	local src="$BATS_TEST_TMPDIR/src"
+	mkdir -p "$src/dev" "$src/etc"
+	echo "from the tarball" >"$src/etc/motd"
+	mknod "$src/dev/sda" b 8 0
+	mknod "$src/dev/mem" c 1 1
+	tar -C "$src" -cf "$BATS_TEST_TMPDIR/tree.tar" .
+	run "$MAKE_ROOTFS" --from-tar "$BATS_TEST_TMPDIR/tree.tar" "$DIR"
+	assert_success
+	assert_line --regexp '^make_rootfs\.sh: left out 2 device nodes \((\./dev/mem \./dev/sda|\./dev/sda \./dev/mem)\): a container gets no device of the host$'
+	assert_equal "$(cat "$DIR/etc/motd")" "from the tarball"
+	assert_equal "$(find "$DIR" \( -type b -o -type c \) | wc -l)" 0
 }
 
 @test "make_rootfs.sh --from-tar says so when the tarball is missing" {
