@@ -273,6 +273,7 @@ kill_background() {
 }
 
 @test "/sys/fs/cgroup inside is the container's own cgroup, read-only, with its limits" {
+	# shellcheck disable=SC2016  # expanded by the shell inside the container
 	run container -m 64M -p 20 -c 0.5 none sh -c '
 		for f in memory.max memory/memory.limit_in_bytes pids.max pids/pids.max cpu.max \
 			cpu/cpu.cfs_quota_us; do

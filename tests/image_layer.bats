@@ -107,6 +107,7 @@ ls: /etc/from-a: No such file or directory"
 }
 
 @test "a read-only image works" {
+	# shellcheck disable=SC2016  # expanded by the shell inside the container
 	run unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" &&
 		touch "$1/x" 2>/dev/null; "$2" -q -r "$1" none sh -c "echo layer > /etc/new && cat /etc/new"' \
 		sh "$ROOTFS_DIR/rootfs" "$RUNTIME"
@@ -160,6 +161,7 @@ ls: /etc/from-a: No such file or directory"
 
 @test "root inside cannot write the host's state: core_pattern, sysrq, cgroup limits" {
 	# -P: the range alone does it; step 5's lockdown adds its own walls.
+	# shellcheck disable=SC2016  # expanded by the shell inside the container
 	run container -P -m 32M none sh -c '
 		echo x > /proc/sys/kernel/core_pattern || echo core_pattern denied
 		echo h > /proc/sysrq-trigger || echo sysrq denied
@@ -251,6 +253,7 @@ ls: /etc/from-a: No such file or directory"
 	printf 'nameserver 198.51.100.53\nsearch example.test\n' >"$fake/upstream"
 	mkdir -p /run/systemd/resolve
 	touch /run/systemd/resolve/resolv.conf.test-target
+	# shellcheck disable=SC2016  # expanded by the shell inside the container
 	run unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf &&
 		{ [ -e /run/systemd/resolve/resolv.conf ] || touch /run/systemd/resolve/resolv.conf; } &&
 		mount --bind "$2" /run/systemd/resolve/resolv.conf &&

@@ -6,9 +6,10 @@
 load helpers
 
 # Every shell script of the project: the .sh, .bash and .bats files and CI's
-# entry point, wherever they lie (not in the built root filesystem).
+# entry point, wherever they lie (not in the built root filesystems, nor in
+# the Debian image the tests use).
 shell_scripts() {
-	find "$TOP" \( -path "$TOP/rootfs" -o -path "$TOP/.git" \) -prune -o \
+	find "$TOP" \( -path "$TOP/rootfs" -o -path "$TOP/.git" -o -path "$TOP/tests/cache" \) -prune -o \
 		-type f \( -name '*.sh' -o -name '*.bash' -o -name '*.bats' \) -print
 	echo "$TOP/.ci/run"
 }
@@ -27,8 +28,10 @@ shell_scripts() {
 @test "all the C builds without a warning under -Werror" {
 	local copy="$BATS_TEST_TMPDIR/tree"
 	mkdir "$copy"
+	mkdir "$copy/tests"
 	cp -a "$TOP/Makefile" "$TOP/common" "$TOP/fork_exec" "$TOP/pid_namespace" \
-		"$TOP/cgroup" "$TOP/basic_container" "$TOP/lockdown" "$TOP/tests" "$copy/"
+		"$TOP/cgroup" "$TOP/basic_container" "$TOP/lockdown" "$copy/"
+	cp -a "$TOP/tests/probe" "$TOP/tests/unit" "$TOP/tests/bench" "$copy/tests/"
 	make -s -C "$copy" clean >/dev/null
 	run bash -c 'make -s -C "$1" all CI=true &&
 		for dir in probe unit bench; do make -s -C "$1/tests/$dir" CI=true || exit; done' _ "$copy"

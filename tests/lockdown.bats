@@ -42,6 +42,7 @@ container() {
 # keyring of its own that holds the key rv:secret, told to ptrace the
 # test's own PID (a process of the host the container cannot see).
 probe_in() {
+	# shellcheck disable=SC2016  # expanded by the shell inside the container
 	keyctl session - bash -c '
 		keyctl add user rv:secret hunter2 @s >/dev/null
 		"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" "$@" none /escape_probe -k rv:secret -b /blk -p "$PPID"
@@ -149,6 +150,7 @@ status_line() {
 	fi
 	local shared="$BATS_TEST_TMPDIR/shared" dir
 	mkdir "$shared"
+	# shellcheck disable=SC2016  # expanded by the shell inside the container
 	"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" -v "$shared:/shared" none sh -c \
 		'touch /shared/ready; i=0; while [ ! -e /shared/go ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done' 3>&- &
 	local pid=$!
@@ -178,6 +180,7 @@ status_line() {
 }
 
 @test "the kernel's files are masked or read-only, as Docker has them; -P shows them" {
+	# shellcheck disable=SC2016  # expanded by the shell inside the container
 	run container none sh -c '
 		for f in kcore keys timer_list sched_debug latency_stats; do
 			[ -e /proc/$f ] && echo "$f: $(head -c 64 /proc/$f | wc -c) $(cat /proc/$f >/dev/null && echo read)"
