@@ -130,6 +130,11 @@ bridge_up() {
 		# `brctl addbr cni0` in bridge-utils; ip's way is its successor.
 		ip link add name "$BRIDGE" type bridge
 		ip link set dev "$BRIDGE" alias "$TAG"
+		# A container can send router advertisements: the host must not
+		# take a route from one (CVE-2020-10749).
+		if [ -e "/proc/sys/net/ipv6/conf/$BRIDGE/accept_ra" ]; then
+			echo 0 >"/proc/sys/net/ipv6/conf/$BRIDGE/accept_ra"
+		fi
 		echo "created bridge $BRIDGE"
 	elif is_bridge "$BRIDGE"; then
 		check_foreign_address

@@ -98,6 +98,25 @@ static void say(const struct options *opt, const char *fmt, ...)
 	fflush(stdout);         /* before every clone and exec, and under a pipe */
 }
 
+/* The container gets our stdin, stdout and stderr, as they are. A directory
+ * (or a bare O_PATH descriptor) there would be a way into the host's tree:
+ * /proc/self/fd/0/etc/passwd. */
+static void check_standard_fds(void)
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr" };
+	struct stat st;
+
+	for (int fd = 0; fd < 3; fd++) {
+		int flags = fcntl(fd, F_GETFL);
+
+		if (flags == -1 || fstat(fd, &st) == -1)
+			continue;       /* closed: the container gets it closed */
+		if (S_ISDIR(st.st_mode) || (flags & O_PATH))
+			fatal("%s is a directory or a path of the host: refused (the container "
+			      "could reach the host's files through it)", names[fd]);
+	}
+}
+
 /* The image and the volumes' directories, opened once each: from here on
  * only their descriptors are used (see image.h). */
 static void open_host_dirs(struct container *c)
@@ -442,12 +461,15 @@ static int enter_filesystem(struct container *c)
 	close(at);
 	if (root == -1)
 		return -1;
+	/* The /etc files before the volumes: their mount points are made in
+	 * the layer, never in a host directory mounted on /etc. */
+	inet_ntop(AF_INET, &c->opt.ip, ip_text, sizeof(ip_text));
+	if (mount_etc_files(root, c->opt.hostname, c->opt.networked ? ip_text : NULL) == -1)
+		goto out;
 	for (int i = 0; i < c->opt.nvolumes; i++)
 		if (mount_volume(root, c->opt.volumes[i].target, volumes[i]) == -1)
 			goto out;
-	inet_ntop(AF_INET, &c->opt.ip, ip_text, sizeof(ip_text));
-	if (mount_etc_files(root, c->opt.hostname, c->opt.networked ? ip_text : NULL) == -1 ||
-	    (proc = mount_proc(root)) == -1)
+	if ((proc = mount_proc(root)) == -1)
 		goto out;
 	sys = mount_sys(root, c->has_cgroup ? &c->cgroup : NULL);
 	if (sys != -1 && !c->opt.unlocked && mask_kernel_files(proc, sys) == -1) {
@@ -621,6 +643,19 @@ static int prepare_exec(const struct container *c)
 }
 
 static void container_main(struct container *c) __attribute__((noreturn));
+/* The container's eth0 gets no IPv6 (it is born with the default settings
+ * of our network namespace): no link-local address, no router
+ * advertisement taken from a neighbour (CVE-2020-10749: a container that
+ * sends one becomes the others' router). lo keeps ::1. Done before the
+ * runtime may create eth0; the capability to do it (CAP_NET_ADMIN over our
+ * network namespace) is ours from the clone on. */
+static void no_ipv6_on_new_links(void)
+{
+	if (write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1") == -1 &&
+	    errno != ENOENT)
+		errExitChild("write 1 to /proc/sys/net/ipv6/conf/default/disable_ipv6");
+}
+
 static void container_main(struct container *c)
 {
 	if (close(c->sync[0]) == -1)
@@ -629,6 +664,7 @@ static void container_main(struct container *c)
 	 * the whole PID namespace. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		errExitChild("prctl(PR_SET_PDEATHSIG)");
+	no_ipv6_on_new_links();
 	if (setup_container(c) == -1 || lock_down(c) == -1)
 		report_setup_failure(c);
 	if (!c->opt.unlocked)
@@ -973,6 +1009,7 @@ int main(int argc, char *argv[])
 	int status;
 
 	parse_options(argc, argv, &c.opt);
+	check_standard_fds();
 	open_host_dirs(&c);
 	if (c.opt.networked)
 		check_network(&c);

@@ -119,13 +119,40 @@ static bool is_living_claim(const struct claim_list *living, uint64_t first, uin
 /* The first range of 65536 from ID_RANGE_FIRST on, in steps of 65536, that
  * no account, no subordinate range and no living container touches. The
  * search stops below 2^31: IDs above are negative to some programs. */
+/* Every host ID an account or a subordinate range holds. */
+static int collect_host_ids(struct spans *used)
+{
+	if (add_account_ids(used) == -1 || add_subids("/etc/subuid", used) == -1)
+		return -1;
+	return add_subids("/etc/subgid", used);
+}
+
+/* -U BASE: the user's range must be free too: a host user inside it would
+ * have a container's user as its twin. */
+static int check_chosen_range(const struct id_map *m, const struct claim_list *living)
+{
+	struct spans used = { 0 };
+	int ret = 0;
+
+	if (collect_host_ids(&used) == -1)
+		ret = -1;
+	else if (overlaps(&used, m->base, m->count))
+		ret = setup_fail_msg("host IDs %" PRIu32 "-%" PRIu32 " hold a user or group of the "
+				     "host, or a range of /etc/subuid or /etc/subgid: choose "
+				     "another -U BASE", m->base, m->base + m->count - 1);
+	else if (is_living_claim(living, m->base, m->count))
+		ret = setup_fail_msg("host IDs %" PRIu32 "-%" PRIu32 " are in use by another "
+				     "container", m->base, m->base + m->count - 1);
+	free(used.items);
+	return ret;
+}
+
 static int pick_range(struct id_map *m, const struct claim_list *living)
 {
 	struct spans used = { 0 };
 	int ret = -1;
 
-	if (add_account_ids(&used) == -1 || add_subids("/etc/subuid", &used) == -1 ||
-	    add_subids("/etc/subgid", &used) == -1)
+	if (collect_host_ids(&used) == -1)
 		goto out;
 	for (uint64_t base = ID_RANGE_FIRST; base + ID_RANGE_SIZE <= 0x80000000u;
 	     base += ID_RANGE_SIZE) {
@@ -243,10 +270,7 @@ int plan_id_map(struct id_map *m, const struct claim_list *living)
 		return 0;
 	case IDS_BASE:
 		m->count = ID_RANGE_SIZE;
-		if (is_living_claim(living, m->base, m->count))
-			return setup_fail_msg("host IDs %" PRIu32 "-%" PRIu32 " are in use by "
-					      "another container", m->base, m->base + m->count - 1);
-		return 0;
+		return check_chosen_range(m, living);
 	case IDS_PICK:
 		m->count = ID_RANGE_SIZE;
 		return pick_range(m, living);

@@ -24,9 +24,21 @@ static volatile sig_atomic_t raw_taken;
  * end a line). */
 static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP, SIGSYS };
 
+/* The first of stdin, stdout and stderr that is a terminal, or -1. */
+static int caller_terminal(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (isatty(fd))
+			return fd;
+	return -1;
+}
+
 bool console_wanted(void)
 {
-	return isatty(STDIN_FILENO);
+	/* Any of the three: a terminal handed over as stdout can be read from
+	 * (terminals are opened read-write) and reconfigured by the container
+	 * just as well as one on stdin. */
+	return caller_terminal() != -1;
 }
 
 void console_restore(void)
@@ -118,6 +130,9 @@ int console_enter_raw(void)
 {
 	struct termios raw;
 
+	/* Keys come from a pipe or a file: nothing to make raw. */
+	if (!isatty(STDIN_FILENO))
+		return 0;
 	/* Read the settings only in the foreground: in the background they may
 	 * be those the shell's line editor uses at its prompt (no echo), which
 	 * we must not hand back at exit. */
@@ -143,7 +158,7 @@ int console_copy_size(int master)
 {
 	struct winsize ws;
 
-	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == -1)
+	if (ioctl(caller_terminal(), TIOCGWINSZ, &ws) == -1)
 		return -1;
 	return ioctl(master, TIOCSWINSZ, &ws);
 }

@@ -33,11 +33,13 @@
 
 /* --- the runtime's side -------------------------------------------------- */
 
-/* Should the container get a terminal of its own? Yes when our stdin is a
- * terminal. */
+/* Should the container get a terminal of its own? Yes when our stdin,
+ * stdout or stderr is a terminal: none of the caller's terminals may reach
+ * the container. */
 bool console_wanted(void);
 
-/* Save the caller's terminal settings (stdin) and put it in raw mode
+/* Save the caller's terminal settings (stdin; nothing to do when stdin
+ * is no terminal) and put it in raw mode
  * (cfmakeraw(3)). From then on console_restore() runs at exit(), and a
  * handler for the runtime's own crash signals (SIGSEGV SIGBUS SIGABRT SIGILL
  * SIGFPE SIGTRAP SIGSYS) restores the terminal and dies of the signal.
@@ -51,7 +53,8 @@ int console_enter_raw(void);
  * meanwhile: the shell wants its settings back in any case). */
 void console_restore(void);
 
-/* Copy the caller's window size (TIOCGWINSZ on stdin) onto master
+/* Copy the caller's window size (TIOCGWINSZ on the first of stdin, stdout
+ * and stderr that is a terminal) onto master
  * (TIOCSWINSZ, which sends SIGWINCH to the container's foreground process
  * group). Returns 0, or -1 with errno set. */
 int console_copy_size(int master);

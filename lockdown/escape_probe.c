@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/io_uring.h>
 #include <linux/kexec.h>
 #include <linux/keyctl.h>
 #include <linux/perf_event.h>
@@ -449,6 +450,20 @@ static int try_userfaultfd(void)
 	return ESCAPED;
 }
 
+/* io_uring: ESCAPED when we get a ring: its requests run in kernel threads
+ * that no seccomp filter sees, and it has been the way in of many kernel
+ * exploits. */
+static int try_io_uring(void)
+{
+	struct io_uring_params params = { 0 };
+	int fd = (int)syscall(SYS_io_uring_setup, 1, &params);
+
+	if (fd == -1)
+		return errno;
+	close(fd);
+	return ESCAPED;
+}
+
 /* open_by_handle_at: ESCAPED when the kernel decodes a file handle for us
  * (opens it, or fails for another reason than EPERM): with that right a
  * guessed handle reaches any inode of the filesystem, outside the
@@ -575,6 +590,7 @@ static const struct attempt {
 	{ "settimeofday", try_settimeofday },
 	{ "clock_settime", try_clock_settime },
 	{ "userfaultfd", try_userfaultfd },
+	{ "io_uring", try_io_uring },
 	{ "open_by_handle_at", try_open_by_handle_at },
 	{ "unshare_newuser", try_unshare_newuser },
 	{ "clone_newuser", try_clone_newuser },

@@ -90,6 +90,14 @@ wait_for_no_ports() {
 	assert_output 10.240.0.1
 }
 
+@test "eth0 has no IPv6, so a neighbour's router advertisement cannot route it; lo keeps ::1" {
+	run container 10.240.0.2 sh -c 'cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6; ip -6 -o addr show dev eth0; ip -6 -o addr show dev lo'
+	assert_success
+	assert_line --index 0 1
+	assert_line --index 1 --regexp '^1: lo +inet6 ::1/128 '
+	assert_equal "${#lines[@]}" 2
+}
+
 @test "the host end is a veth with a unique name on cni0; no fixed name appears on the host" {
 	start_container 10.240.0.2
 	run bridge_ports

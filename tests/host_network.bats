@@ -48,6 +48,12 @@ cni0:
 ,UP,"
 }
 
+@test "the bridge takes no IPv6 router advertisement from a container" {
+	run in_sandbox './setup_bridge.sh >/dev/null; cat /proc/sys/net/ipv6/conf/cni0/accept_ra'
+	assert_success
+	assert_output 0
+}
+
 @test "setup_bridge.sh run twice succeeds and leaves one address" {
 	run in_sandbox '
 		./setup_bridge.sh >/dev/null

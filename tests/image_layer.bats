@@ -150,6 +150,18 @@ ls: /etc/from-a: No such file or directory"
 	assert_output ""
 }
 
+@test "-U BASE must hold no user or group of the host" {
+	run container -U 1 none true
+	assert_failure 125
+	assert_output "basic_container: host IDs 1-65536 hold a user or group of the host, or a range of /etc/subuid or /etc/subgid: choose another -U BASE"
+}
+
+@test "a directory of the host as stdin is refused: /proc/self/fd/0 would lead into it" {
+	run container none cat /proc/self/fd/0/etc/hostname </
+	assert_failure 125
+	assert_output "basic_container: stdin is a directory or a path of the host: refused (the container could reach the host's files through it)"
+}
+
 @test "-U BASE chooses the range; a range in use by a running container is refused" {
 	start_held a -U 1966080 none sh -c "$(held a)"
 	assert_equal "$(pid1_uid "${pids[0]}")" 1966080
@@ -218,6 +230,14 @@ ls: /etc/from-a: No such file or directory"
 	rm "$ROOTFS_DIR/rootfs/dangling"
 	assert_failure 125
 	assert_output "basic_container: container setup failed: /dangling in the container is a symlink to nothing inside it"
+}
+
+@test "a volume on /etc gets no file of ours: the /etc files are mounted in the layer first" {
+	run container -v "$SHARED:/etc" none ls /etc
+	assert_success
+	assert_output ""
+	run ls -A "$SHARED"
+	assert_output ""
 }
 
 @test "each bad -v is one line and 125" {

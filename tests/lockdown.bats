@@ -124,6 +124,14 @@ status_line() {
 	assert_output "1 0"
 }
 
+@test "a terminal of the caller's as stdout alone still gets the container a terminal of its own" {
+	# script(1) gives the runtime a terminal as stdout and stderr; stdin is a pipe.
+	run script -qec "true | $RUNTIME -q -r $ROOTFS_DIR/rootfs none sh -c 'tty; cut -d \" \" -f 7 /proc/1/stat'" /dev/null
+	assert_success
+	assert_line --index 0 --regexp '^/dev/pts/0'
+	refute_line --index 1 --regexp '^0'
+}
+
 @test "the environment holds the container's variables and -e, nothing of the caller's" {
 	run env SECRET_TOKEN=leak "$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" -H web1 -e GREETING=hi \
 		-e HOME=/home/x none env
