@@ -23,14 +23,18 @@ test: all
 	$(MAKE) --no-print-directory -C tests/probe
 	tests/run.sh
 
-# The busybox tree, plus step 3's greedy cgroup_demo (static) to limit inside.
-rootfs: rootfs/bin/cgroup_demo
+# The busybox tree, plus step 3's greedy cgroup_demo (static) to limit inside
+# and step 5's escape probe (static too).
+rootfs: rootfs/bin/cgroup_demo rootfs/escape_probe
 
 rootfs/bin/busybox:
 	basic_container/make_rootfs.sh rootfs
 
 rootfs/bin/cgroup_demo: rootfs/bin/busybox all
 	cp cgroup/bin/cgroup_demo $@
+
+rootfs/escape_probe: rootfs/bin/busybox all
+	cp lockdown/bin/escape_probe $@
 
 demo: deps all rootfs
 	tests/demo.sh $(if $(STEP),--step)

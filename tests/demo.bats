@@ -84,8 +84,8 @@ traces() {
 }
 
 @test "make demo STEP=1 pauses before each step" {
-	run bash -c "printf '\n\n\n\n\n' | make -C '$COPY' --no-print-directory demo STEP=1"
+	run bash -c "printf '\n\n\n\n\n\n' | make -C '$COPY' --no-print-directory demo STEP=1"
 	assert_success
 	assert_equal "$(grep -o '(press Enter to run step [1-6])' <<<"$output" | tr -d '\n')" \
-		"(press Enter to run step 1)(press Enter to run step 2)(press Enter to run step 3)(press Enter to run step 4)(press Enter to run step 6)"
+		"(press Enter to run step 1)(press Enter to run step 2)(press Enter to run step 3)(press Enter to run step 4)(press Enter to run step 5)(press Enter to run step 6)"
 }

@@ -58,8 +58,6 @@ SANDBOX_TIMEOUT=3600
 source "$TOP/tests/netns_helpers.bash"
 sandbox_init
 demo_dir=$(mktemp -d /tmp/demo.XXXXXX)
-# setup_forwarding.sh keeps its state with the demo, not in the machine's /run.
-export FORWARDING_STATE_DIR=$demo_dir/state
 cleanup() {
 	./lab.sh down >/dev/null 2>&1 || true
 	sandbox_cleanup
@@ -99,6 +97,10 @@ say "A container: every namespace, pivot_root into ./rootfs, a fresh /proc." \
 say "Its hostname is its own." './basic_container/bin/basic_container -q none hostname'
 say "Its mount table holds only its own mounts." \
 	"./basic_container/bin/basic_container -q none sh -c 'cut -d \" \" -f 5 /proc/self/mountinfo'"
+say "Root inside is nobody outside: the container's IDs 0-65535 are a range of unused host IDs." \
+	'./basic_container/bin/basic_container -q none cat /proc/self/uid_map'
+say "The image is never written: a container's changes go to a layer of its own, gone when it exits." \
+	"./basic_container/bin/basic_container -q none sh -c 'rm /bin/ls; ls /bin/ls'; ls rootfs/bin/ls"
 say "The host side of its network: the bridge cni0 (in this demo's own network namespace)." \
 	'./setup_bridge.sh'
 say "A container on the bridge: eth0 with its address, a default route via the bridge." \
@@ -120,6 +122,14 @@ say "Step 3's greedy process, in a container limited to 5 MB: it dies with 137."
 	'./basic_container/bin/basic_container -q -m 5M none cgroup_demo'
 say "Undo the host side: the rules and ip_forward..." './setup_forwarding.sh --down'
 say "...and the bridge." './setup_bridge.sh --down'
+
+step "5: lock it down"
+say "The escape probe, with the lockdown off (-P): what it finds open." \
+	'./basic_container/bin/basic_container -q -P none /escape_probe | grep ESCAPED'
+say "With the lockdown on: every way out blocked." \
+	'./basic_container/bin/basic_container -q none /escape_probe'
+say "Docker's fourteen capabilities, a seccomp filter, and nothing of the caller's environment." \
+	"./basic_container/bin/basic_container -q none sh -c 'grep -E \"^(CapBnd|Seccomp):\" /proc/self/status; env'"
 
 step "6: more than one host"
 container=./basic_container/bin/basic_container

@@ -8,8 +8,6 @@
 #       The sandbox plays the host: its bridge, veths, iptables rules and
 #       sysctls vanish with it. Bounded by SANDBOX_TIMEOUT seconds (60); every
 #       process it started through these functions is killed when it ends.
-#       setup_forwarding.sh's state goes to a temporary directory removed
-#       afterwards, unless FORWARDING_STATE_DIR is set.
 #       Typical: run in_sandbox './setup_bridge.sh; ip -o -4 addr show cni0'
 #
 # Inside a sandbox:
@@ -45,17 +43,11 @@ UPSTREAM_IP=203.0.113.10
 export NETNS_HELPERS TOP SANDBOX_TIMEOUT UPSTREAM_IP
 
 in_sandbox() {
-	local script=$1 state status=0
-	# setup_forwarding.sh keeps its state in a directory of this sandbox's own
-	# (unless the caller chose one), not in the machine's /run.
-	state=$(mktemp -d "${TMPDIR:-/tmp}/sandbox_state.XXXXXX")
+	local script=$1
 	# 3>&-: bats waits for whatever holds its fd 3 open.
-	FORWARDING_STATE_DIR=${FORWARDING_STATE_DIR:-$state} \
-		timeout -k 5 "$SANDBOX_TIMEOUT" unshare -n -- bash -euo pipefail -c \
+	timeout -k 5 "$SANDBOX_TIMEOUT" unshare -n -- bash -euo pipefail -c \
 		"source \"\$NETNS_HELPERS\"; sandbox_init
-$script" 3>&- || status=$?
-	rm -rf "$state"
-	return "$status"
+$script" 3>&-
 }
 
 sandbox_init() {

@@ -165,8 +165,7 @@ def run_session(commands, workdir):
         f.write(session_script(commands))
     # A reader's shell: not a make's child (make test runs us), in C locale.
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-    env.update(LC_ALL="C", TERM="dumb", COLUMNS="80",
-               FORWARDING_STATE_DIR=os.path.join(workdir, ".forwarding-state"))
+    env.update(LC_ALL="C", TERM="dumb", COLUMNS="80")
     try:
         # Its own network, hostname, IPC and mount table: a command that
         # misbehaves cannot reach the machine's.
