@@ -6,9 +6,10 @@
 load helpers
 
 # Every shell script of the project: the .sh, .bash and .bats files and CI's
-# entry point, wherever they lie (not in the built root filesystem).
+# entry point, wherever they lie (not in the built root filesystems: ./rootfs,
+# the Debian tree of `make debian-rootfs` in tests/cache).
 shell_scripts() {
-	find "$TOP" \( -path "$TOP/rootfs" -o -path "$TOP/.git" \) -prune -o \
+	find "$TOP" \( -path "$TOP/rootfs" -o -path "$TOP/.git" -o -path "$TOP/tests/cache" \) -prune -o \
 		-type f \( -name '*.sh' -o -name '*.bash' -o -name '*.bats' \) -print
 	echo "$TOP/.ci/run"
 }
