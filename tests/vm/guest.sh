@@ -17,13 +17,18 @@ uptime_seconds() {
 	echo "${up%.*}"
 }
 
+# The controllers the root of the cgroup hierarchy hands down (v2).
+root_controllers() {
+	cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || echo "(none: not cgroup v2)"
+}
+
 # What the suite runs on: the kernel, the cgroup hierarchy and this
 # process's place in it, the controllers the root hands down.
 describe_machine() {
 	echo "kernel $(uname -r),"
 	echo "$(stat -f -c %T /sys/fs/cgroup) on /sys/fs/cgroup,"
 	echo "tests in $(cut -d: -f3- /proc/self/cgroup | paste -sd ' '),"
-	echo "root subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null)"
+	echo "root subtree_control: $(root_controllers)"
 }
 
 main() {
@@ -41,6 +46,7 @@ main() {
 	timeout --kill-after=30 "${SUITE_TIMEOUT:-1800}" \
 		"${make_test[@]}" 2>&1 | tee "$RESULTS/make-test.log" || status=$?
 	echo $(($(uptime_seconds) - start)) >"$RESULTS/suite_seconds"
+	echo "(after the suite: $(root_controllers))" >>"$RESULTS/machine"
 	echo "$status" >"$RESULTS/status"
 	sync
 	echo "test-vm guest: make test exited with $status; powering off"

@@ -176,7 +176,7 @@ start_vm() {
 	qemu-img create -q -f qcow2 -b "$IMAGE/disk.img" -F raw "$RUN/root.qcow2"
 	qemu-system-x86_64 "${ACCEL[@]}" -m "$VM_MEMORY" -smp "$VM_CPUS" \
 		-nodefaults -no-user-config -nic none -display none \
-		-serial "file:$RUN/console.log" -no-reboot \
+		-serial "file:$LOG_DIR/console.log" -no-reboot \
 		-kernel "$IMAGE/vmlinuz" -initrd "$IMAGE/initrd.img" -append "$KERNEL_ARGS" \
 		-drive "file=$RUN/root.qcow2,format=qcow2,if=virtio" \
 		-drive "file=$RUN/run.img,format=raw,if=virtio" \
@@ -190,7 +190,7 @@ start_vm() {
 wait_vm() {
 	local start=$SECONDS deadline=$((SECONDS + VM_BOOT_TIMEOUT)) booted=no
 	while kill -0 "$QEMU_PID" 2>/dev/null; do
-		if [ "$booted" = no ] && grep -q "$STARTED_MARK" "$RUN/console.log" 2>/dev/null; then
+		if [ "$booted" = no ] && grep -q "$STARTED_MARK" "$LOG_DIR/console.log" 2>/dev/null; then
 			booted=yes
 			BOOT_SECONDS=$((SECONDS - start))
 			deadline=$((SECONDS + VM_SUITE_TIMEOUT + 60))
@@ -214,12 +214,9 @@ wait_vm() {
 	wait "$QEMU_PID" || die "qemu failed: $(cat "$RUN/qemu.log")"
 }
 
-# save_logs: the console, and the guest's results (from the run's disk, read
-# by debugfs: no mount) when there are any, to tests/vm/log/.
+# save_logs: the guest's results (from the run's disk, read by debugfs: no
+# mount), when there are any, beside the console's log in tests/vm/log/.
 save_logs() {
-	rm -rf "$LOG_DIR"
-	mkdir -p "$LOG_DIR"
-	cp "$RUN/console.log" "$LOG_DIR/console.log" 2>/dev/null || true
 	debugfs -c -R "rdump /results $LOG_DIR" "$RUN/run.img" >/dev/null 2>&1 || true
 	if [ -d "$LOG_DIR/results" ]; then
 		mv "$LOG_DIR/results/"* "$LOG_DIR/"
@@ -272,6 +269,8 @@ main() {
 	make_run_disk "$RUN/run.img" "$@"
 	choose_accel
 	say "booting Debian 12 with ${VM_CPUS} CPUs and $VM_MEMORY, no network${*:+; tests: $*}"
+	rm -rf "$LOG_DIR"
+	mkdir -p "$LOG_DIR"
 	start_vm
 	wait_vm
 	save_logs
