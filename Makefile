@@ -38,14 +38,15 @@ test-vm: debian-rootfs
 	@$(call install_missing,test-vm,$(VM_HOST_PACKAGES))
 	tests/vm/test_vm.sh $(ONLY)
 
-# Built once, then kept (make clean too). debootstrap's own mounts in the
-# tree live in a private mount namespace; the tree appears only when complete.
+# Built once (about 30 s), then kept (make clean too). debootstrap's own
+# mounts in the tree live in a private mount namespace; a mirror that hangs
+# is given 15 minutes; the tree appears only when complete.
 debian-rootfs: $(DEBIAN_ROOTFS)
 
 $(DEBIAN_ROOTFS):
 	@$(call install_missing,debian-rootfs,debootstrap)
 	rm -rf $@.tmp
-	unshare --mount --propagation private \
+	timeout 900 unshare --mount --propagation private \
 		basic_container/make_rootfs.sh --debootstrap bookworm $@.tmp
 	mv $@.tmp $@
 

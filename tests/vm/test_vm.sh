@@ -36,6 +36,9 @@ VM_MEMORY=${VM_MEMORY:-4G}
 VM_CPUS=${VM_CPUS:-$(nproc)}
 # A pure cgroup v2 hierarchy, as systemd sets up by default since Debian 11.
 KERNEL_ARGS="root=/dev/vda rw console=ttyS0 panic=-1 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all"
+# Building the image takes about 2 minutes; a mirror that hangs must not
+# hang the run.
+BUILD_TIMEOUT=1200
 # Images unused for this long are removed from the cache.
 CACHE_KEEP_DAYS=7
 # The guest's line on the console when the suite starts (guest.sh).
@@ -91,9 +94,15 @@ ensure_image() {
 	if [ ! -d "$IMAGE" ]; then
 		say "building the guest image in $IMAGE (about 2 minutes; needs the Debian mirror)"
 		local start=$SECONDS
+		local status=0
 		# shellcheck disable=SC2086 # a list of package names
-		"$HERE/image.sh" "$IMAGE" $packages >"$VM_CACHE/image-$key.log" 2>&1 ||
+		timeout "$BUILD_TIMEOUT" "$HERE/image.sh" "$IMAGE" $packages \
+			>"$VM_CACHE/image-$key.log" 2>&1 || status=$?
+		if [ "$status" = 124 ]; then
+			die "building the image took more than $BUILD_TIMEOUT s: stopped; see $VM_CACHE/image-$key.log"
+		elif [ "$status" != 0 ]; then
 			die "building the image failed; see $VM_CACHE/image-$key.log"
+		fi
 		say "image built in $((SECONDS - start)) s"
 	fi
 	touch "$IMAGE"
@@ -172,9 +181,10 @@ choose_accel() {
 
 # start_vm: qemu in the background (QEMU_PID): no network device at all, the
 # console on a file, the root disk through an overlay that dies with the run.
+# qemu dies with this script, even of SIGKILL (PR_SET_PDEATHSIG, prctl(2)).
 start_vm() {
 	qemu-img create -q -f qcow2 -b "$IMAGE/disk.img" -F raw "$RUN/root.qcow2"
-	qemu-system-x86_64 "${ACCEL[@]}" -m "$VM_MEMORY" -smp "$VM_CPUS" \
+	setpriv --pdeathsig KILL -- qemu-system-x86_64 "${ACCEL[@]}" -m "$VM_MEMORY" -smp "$VM_CPUS" \
 		-nodefaults -no-user-config -nic none -display none \
 		-serial "file:$LOG_DIR/console.log" -no-reboot \
 		-kernel "$IMAGE/vmlinuz" -initrd "$IMAGE/initrd.img" -append "$KERNEL_ARGS" \
