@@ -3,7 +3,7 @@
 #   make test       every Check and bats test; ends with "N passed, N failed, N skipped"
 #                   ONLY="tests/cgroup.bats tests/unit/test_cgroup README.md" runs just those
 #   make test-vm    make test in a qemu VM as users have it: Debian 12's own kernel (6.1),
-#                   pure cgroup v2, systemd; no network. About 15 minutes here; ONLY= too.
+#                   pure cgroup v2, systemd; no network. About 17 minutes here; ONLY= too.
 #                   Image cached in ~/.cache/container-tutorial-vm (tests/vm/test_vm.sh -h)
 #   make debian-rootfs  a Debian minbase tree in tests/cache/debian-bookworm (the mirror)
 #   make rootfs     a busybox root filesystem in ./rootfs for step 4
