@@ -6,8 +6,8 @@
 load helpers
 
 # Every shell script of the project: the .sh, .bash and .bats files and CI's
-# entry point, wherever they lie (not in the built root filesystems, nor in
-# the Debian image the tests use).
+# entry point, wherever they lie (not in the built root filesystems: ./rootfs,
+# the Debian tree of `make debian-rootfs` in tests/cache).
 shell_scripts() {
 	find "$TOP" \( -path "$TOP/rootfs" -o -path "$TOP/.git" -o -path "$TOP/tests/cache" \) -prune -o \
 		-type f \( -name '*.sh' -o -name '*.bash' -o -name '*.bats' \) -print

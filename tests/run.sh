@@ -2,6 +2,9 @@
 # Run every Check unit test, every bats file and the README's commands
 # (tests/readme_doctest.py), then print one summary line:
 #   N passed, N failed, N skipped
+# Arguments, relative to the top of the tree, run only those: unit test
+# programs (tests/unit/test_cgroup), bats files, README.md (the doc tests):
+#   tests/run.sh tests/cgroup.bats tests/unit/test_cgroup    (make test ONLY="...")
 # and exit non-zero when anything failed. As root the bats files run inside a
 # throwaway network namespace (unshare -n): even a faulty test cannot touch the
 # machine's own network. The tests make their own sandboxes as well.
@@ -18,7 +21,7 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${RUN_FROM_COPY:-}" ] &&
 	cp -a . "$copy/tree"
 	chmod 755 "$copy/tree"
 	status=0
-	RUN_FROM_COPY=1 "$copy/tree/tests/run.sh" || status=$?
+	RUN_FROM_COPY=1 "$copy/tree/tests/run.sh" "$@" || status=$?
 	rm -rf "$copy"
 	exit "$status"
 fi
@@ -123,30 +126,50 @@ check_nothing_left_behind() {
 	fi
 }
 
-# tests/debian_image.bats runs a real Debian image. Building it needs the
-# Debian mirror, so it is built here, before the bats files enter their
-# sandbox, and kept in tests/cache for later runs; when no mirror answers,
-# those tests skip and say so.
-debian_image() {
-	local dir=tests/cache/debian-bookworm
-	if [ "$(id -u)" -eq 0 ] && [ ! -x "$dir/usr/bin/apt-get" ]; then
-		rm -rf "$dir"
-		mkdir -p tests/cache
-		basic_container/make_rootfs.sh --debootstrap bookworm "$dir" >/dev/null 2>&1 ||
-			{ echo "run.sh: no Debian mirror answered; the Debian image tests will skip" >&2; rm -rf "$dir"; }
-	fi
-}
-
-debian_image
-before=$(traces)
-for t in tests/unit/test_*; do
-	if [ -f "$t" ] && [ -x "$t" ]; then
-		run_unit_test "$t"
-	fi
+# The tests to run, by kind: the arguments, or every one of the tree.
+unit_tests=()
+bats_files=()
+doc_tests=no
+if [ $# -eq 0 ]; then
+	for t in tests/unit/test_*; do
+		if [ -f "$t" ] && [ -x "$t" ]; then
+			unit_tests+=("$t")
+		fi
+	done
+	mapfile -t bats_files < <(ls tests/*.bats)
+	doc_tests=yes
+fi
+for t in "$@"; do
+	case $t in
+	*.bats) bats_files+=("$t") ;;
+	README.md) doc_tests=yes ;;
+	tests/unit/test_*) unit_tests+=("$t") ;;
+	*)
+		echo "run.sh: $t is no test (a tests/*.bats file, a tests/unit/test_* program, README.md)" >&2
+		exit 2
+		;;
+	esac
 done
-mapfile -t bats_files < <(ls tests/*.bats)
-run_bats "${bats_files[@]}"
-run_tap tests/readme_doctest.py README.md
+
+# tests/debian_image.bats runs a real Debian image. Building it needs the
+# Debian mirror, so it is built here (make debian-rootfs), before the bats
+# files enter their sandbox, and kept in tests/cache for later runs; when no
+# mirror answers, those tests skip and say so.
+if [ "${#bats_files[@]}" -gt 0 ] && [ "$(id -u)" -eq 0 ] && [ ! -d tests/cache/debian-bookworm ] &&
+	! make --no-print-directory -s debian-rootfs >/dev/null 2>&1; then
+	echo "run.sh: no Debian mirror answered; the Debian image tests will skip" >&2
+fi
+
+before=$(traces)
+for t in "${unit_tests[@]}"; do
+	run_unit_test "$t"
+done
+if [ "${#bats_files[@]}" -gt 0 ]; then
+	run_bats "${bats_files[@]}"
+fi
+if [ "$doc_tests" = yes ]; then
+	run_tap tests/readme_doctest.py README.md
+fi
 check_nothing_left_behind
 
 echo "$passed passed, $failed failed, $skipped skipped"
