@@ -11,6 +11,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# tests/debian_image.bats runs a real Debian image. Building it needs the
+# Debian mirror, so it is built here (make debian-rootfs), in the tree itself
+# (kept in tests/cache for later runs) and before the bats files enter their
+# sandbox; when no mirror answers, those tests skip and say so.
+if [ "$(id -u)" -eq 0 ] && [ -z "${RUN_FROM_COPY:-}" ] && [ ! -d tests/cache/debian-bookworm ] &&
+	! make --no-print-directory -s debian-rootfs >/dev/null 2>&1; then
+	echo "run.sh: no Debian mirror answered; the Debian image tests will skip" >&2
+fi
+
 # Some tests run our programs as the user nobody, who must be able to reach
 # them. When this tree lies where nobody cannot (a clone under /root, mode
 # 700), run the whole suite from a copy that nobody can reach.
@@ -150,15 +159,6 @@ for t in "$@"; do
 		;;
 	esac
 done
-
-# tests/debian_image.bats runs a real Debian image. Building it needs the
-# Debian mirror, so it is built here (make debian-rootfs), before the bats
-# files enter their sandbox, and kept in tests/cache for later runs; when no
-# mirror answers, those tests skip and say so.
-if [ "${#bats_files[@]}" -gt 0 ] && [ "$(id -u)" -eq 0 ] && [ ! -d tests/cache/debian-bookworm ] &&
-	! make --no-print-directory -s debian-rootfs >/dev/null 2>&1; then
-	echo "run.sh: no Debian mirror answered; the Debian image tests will skip" >&2
-fi
 
 before=$(traces)
 for t in "${unit_tests[@]}"; do
