@@ -212,6 +212,22 @@ wait_for_no_ports() {
 	assert_output "basic_container: bridge cni9 not found (run setup_bridge.sh)"
 }
 
+@test "an address a running container holds is refused in one line; free again once it exits" {
+	start_container 10.240.0.2
+	run container 10.240.0.2 true
+	assert_failure 125
+	assert_output "basic_container: 10.240.0.2 is in use by a running container on cni0"
+	# Another network namespace is another bridge: the same address is free there.
+	run unshare -n bash -c 'ip link set lo up && ./setup_bridge.sh >/dev/null &&
+		"$1" -q -r "$2" 10.240.0.2 true' sh "$RUNTIME" "$ROOTFS_DIR/rootfs"
+	assert_success
+	kill -TERM "${pids[0]}"
+	wait "${pids[0]}" || true
+	pids=()
+	run container 10.240.0.2 true
+	assert_success
+}
+
 @test "a bridge that is down is refused before anything is made" {
 	ip link add br-down type bridge
 	ip addr add 10.241.0.1/24 dev br-down
