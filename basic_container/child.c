@@ -145,18 +145,18 @@ static int open_attach_point(const struct container *c)
 	int fd;
 
 	if (!c->has_state)
-		return open(c->image_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (state_path(&c->state, "merged", path, sizeof(path)) == -1)
+		snprintf(path, sizeof(path), "%s", c->image_path);
+	else if (state_path(&c->state, "merged", path, sizeof(path)) == -1)
 		return -1;
-	fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
 		return setup_fail("open %s", path);
 	return fd;
 }
 
-/* The image under the container's own layer (or written through), its
- * volumes, its /etc files, then /proc, /sys and /dev, and into it. The
- * pseudo filesystems come last, so that nothing can be mounted over them. */
+/* The image under the container's own layer (or written through), its /etc
+ * files, its volumes, then /proc, /sys and /dev, and into it. The pseudo
+ * filesystems come last, so that nothing can be mounted over them. */
 static int enter_filesystem(struct container *c)
 {
 	char ip_text[INET_ADDRSTRLEN];
@@ -301,7 +301,7 @@ static bool same_name(const char *a, const char *b)
 	return strncmp(a, b, len) == 0 && b[len] == '=';
 }
 
-/* Is setting i of the list (a default, or an -e) replaced by a later -e? */
+/* Is setting (a default, or an -e) replaced by an -e from number after on? */
 static bool replaced_later(const struct options *o, const char *setting, int after)
 {
 	for (int j = after; j < o->nenv; j++)
@@ -359,11 +359,14 @@ static int prepare_exec(const struct container *c)
  * sends one becomes the others' router). lo keeps ::1. Done before the
  * runtime may create eth0; the capability to do it (CAP_NET_ADMIN over our
  * network namespace) is ours from the clone on. */
-static void no_ipv6_on_new_links(void)
+static int no_ipv6_on_new_links(void)
 {
-	if (write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1") == -1 &&
-	    errno != ENOENT)
-		errExitChild("write 1 to /proc/sys/net/ipv6/conf/default/disable_ipv6");
+	static const char path[] = "/proc/sys/net/ipv6/conf/default/disable_ipv6";
+
+	/* ENOENT: a kernel without IPv6. */
+	if (write_file(path, "1") == -1 && errno != ENOENT)
+		return setup_fail("write 1 to %s", path);
+	return 0;
 }
 
 void container_main(struct container *c)
@@ -374,8 +377,7 @@ void container_main(struct container *c)
 	 * the whole PID namespace. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		errExitChild("prctl(PR_SET_PDEATHSIG)");
-	no_ipv6_on_new_links();
-	if (setup_container(c) == -1 || lock_down(c) == -1)
+	if (no_ipv6_on_new_links() == -1 || setup_container(c) == -1 || lock_down(c) == -1)
 		report_setup_failure(c);
 	if (!c->opt.unlocked)
 		clean_environment(c);
