@@ -269,7 +269,7 @@ static void create_cgroup(struct container *c)
 	if (c->as_root)
 		c->opt.limits.controllers = CG_CONTAINER;
 	if (cgroup_open(&c->cgroup, name, &c->opt.limits) == -1)
-		fatal("%s", cgroup_error(&c->cgroup));
+		abandon(c, "%s", cgroup_error(&c->cgroup));
 	c->has_cgroup = 1;
 	if (!c->has_state)
 		return;
@@ -290,8 +290,6 @@ static void restrict_devices(struct container *c)
 	if (devices_restrict(dir, c->cgroup.version) == -1)
 		abandon(c, "%s", setup_error());
 }
-
-/* ---- the parent ------------------------------------------------------- */
 
 /* Take the terminal back; from a background process group that needs
  * SIGTTOU held off (tcsetpgrp(3)). */
