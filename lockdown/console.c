@@ -156,9 +156,14 @@ int console_enter_raw(void)
 
 int console_copy_size(int master)
 {
+	int terminal = caller_terminal();
 	struct winsize ws;
 
-	if (ioctl(caller_terminal(), TIOCGWINSZ, &ws) == -1)
+	if (terminal == -1) {
+		errno = ENOTTY;
+		return -1;
+	}
+	if (ioctl(terminal, TIOCGWINSZ, &ws) == -1)
 		return -1;
 	return ioctl(master, TIOCSWINSZ, &ws);
 }
