@@ -5,7 +5,9 @@
 # one line after the other:
 #   unshare -fpmiunUr --mount-proc + chroot into the same rootfs
 #   basic_container with full networking (veth on the bridge, address, route)
-#   basic_container with IP none
+#   basic_container with IP none, then without one piece after another, to
+#   show what each costs: -P (no lockdown, step 5), -P -w (no layer), and
+#   -P -w -U one (no ID range, no idmapped image: the seed's container)
 #   crun, where it is installed and can run here
 # Each line gives the median and the fastest of RUNS runs and the peak RSS
 # (tests/bench/timeit, pausing PAUSE_MS before each run so that the kernel's
@@ -85,6 +87,9 @@ start_bench() {
 	timeit "unshare -fpmiunUr + chroot" unshare -fpmiunUr --mount-proc chroot "$ROOTFS" /bin/true
 	timeit "basic_container 10.240.0.2" "$runtime" -q -r "$ROOTFS" 10.240.0.2 /bin/true
 	timeit "basic_container none" "$runtime" -q -r "$ROOTFS" none /bin/true
+	timeit "  -P: no lockdown" "$runtime" -q -r "$ROOTFS" -P none /bin/true
+	timeit "  -P -w: no layer either" "$runtime" -q -r "$ROOTFS" -P -w none /bin/true
+	timeit "  -P -w -U one: nor idmap" "$runtime" -q -r "$ROOTFS" -P -w -U one none /bin/true
 	bundle=$(crun_bundle)
 	if [ -n "$bundle" ]; then
 		timeit crun crun run --bundle "$bundle" bench
