@@ -12,18 +12,28 @@
  *	probe devices             /dev entries: "null c", "pts d", "ptmx l"
  *	probe links               interfaces: "eth0 up 10.240.0.2/24", "lo up 127.0.0.1/8"
  *	probe gateway             the default route's gateway, e.g. 10.240.0.1
- *	probe wait-signal         print "ready", wait for SIGTERM/SIGINT/SIGHUP,
- *	                          print "caught SIGNAME", exit 128+N
+ *	probe wait-signal [SECS]  print "ready", wait for SIGTERM, SIGINT, SIGHUP,
+ *	                          SIGQUIT, SIGUSR1 or SIGUSR2, print "caught
+ *	                          SIGNAME", exit 128+N; after SECS seconds
+ *	                          without one, print "no signal", exit 0
+ *	probe as UID CMD [ARG...] become user and group UID (real, effective,
+ *	                          saved; no supplementary groups), exec CMD
+ *	probe tiocsti TEXT        push TEXT into the terminal on stdin, as if
+ *	                          typed (TIOCSTI): "pushed N", or "tiocsti:
+ *	                          ERRNO_NAME" and exit 1
  *	probe exit N              exit with status N
  */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
+#include <grp.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -147,23 +157,63 @@ static void on_signal(int sig)
 	caught = sig;
 }
 
-static int wait_signal(void)
+/* Every signal is blocked before the handlers are installed, so none that
+ * comes early is lost: a blocked signal waits even for a PID 1 without a
+ * handler (pid_namespaces(7)). SIGALRM ends a bounded wait. */
+static int wait_signal(unsigned int seconds)
 {
+	static const int handled[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM };
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t all, none;
 
 	sigemptyset(&none);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigaction(handled[i], &sa, NULL);
 	printf("ready\n");
 	fflush(stdout);
+	alarm(seconds);
 	while (!caught)
 		sigsuspend(&none);
+	if (caught == SIGALRM) {
+		printf("no signal\n");
+		return 0;
+	}
 	printf("caught SIG%s\n", sigabbrev_np(caught));
 	return 128 + caught;
+}
+
+/* As setpriv --reuid=UID --regid=UID --clear-groups CMD: a change of
+ * credentials, which clears the parent-death signal (prctl(2)). */
+static int as_user(const char *uid_text, char *command[])
+{
+	uid_t id = (uid_t)atoi(uid_text);
+
+	if (setgroups(0, NULL) == -1)
+		return fail("setgroups");
+	if (setresgid(id, id, id) == -1)
+		return fail("setresgid");
+	if (setresuid(id, id, id) == -1)
+		return fail("setresuid");
+	execvp(command[0], command);
+	return fail(command[0]);
+}
+
+/* TIOCSTI (ioctl_tty(2)): each byte goes into the terminal's input queue,
+ * as if typed at its keyboard. */
+static int push_input(const char *text)
+{
+	size_t n;
+
+	for (n = 0; text[n] != '\0'; n++) {
+		if (ioctl(STDIN_FILENO, TIOCSTI, &text[n]) == -1) {
+			printf("tiocsti: %s\n", strerrorname_np(errno));
+			return 1;
+		}
+	}
+	printf("pushed %zu\n", n);
+	return 0;
 }
 
 int main(int argc, char *argv[])
@@ -177,9 +227,12 @@ int main(int argc, char *argv[])
 	if (strcmp(cmd, "devices") == 0) return devices();
 	if (strcmp(cmd, "links") == 0) return links();
 	if (strcmp(cmd, "gateway") == 0) return gateway();
-	if (strcmp(cmd, "wait-signal") == 0) return wait_signal();
+	if (strcmp(cmd, "wait-signal") == 0 && argc <= 3)
+		return wait_signal(argc == 3 ? (unsigned int)atoi(argv[2]) : 0);
+	if (strcmp(cmd, "as") == 0 && argc >= 4) return as_user(argv[2], &argv[3]);
+	if (strcmp(cmd, "tiocsti") == 0 && argc == 3) return push_input(argv[2]);
 	if (strcmp(cmd, "exit") == 0 && argc == 3) return atoi(argv[2]);
 	fprintf(stderr, "usage: probe ids|hostname|pids|mounts|devices|links|gateway|"
-		"wait-signal|exit N\n");
+		"wait-signal [SECS]|as UID CMD...|tiocsti TEXT|exit N\n");
 	return 2;
 }
