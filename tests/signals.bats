@@ -1,0 +1,171 @@
+#!/usr/bin/env bats
+# Signals and the runtime, without a terminal (terminal.bats has Ctrl-C):
+# what the runtime passes on to its container, what --init changes, and that
+# nothing of a container outlives its runtime for good.
+# shellcheck disable=SC2030,SC2031  # runtime_pid lives in each test's own subshell
+
+load helpers
+load runtime_helpers
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	require_root
+	ROOTFS_DIR=$(mktemp -d /tmp/signals_test.XXXXXX)
+	make_test_rootfs "$ROOTFS_DIR"
+	export ROOTFS_DIR
+}
+
+teardown_file() {
+	if [ -n "${ROOTFS_DIR:-}" ]; then
+		rm -rf "$ROOTFS_DIR"
+	fi
+}
+
+setup() {
+	require_root
+	out="$BATS_TEST_TMPDIR/out"
+	runtime_pid=
+	survivor=
+}
+
+teardown() {
+	stop_runtime
+	# A container that outlived its runtime (a failed test): kill it, and
+	# let a run remove what it left.
+	if [ -n "${survivor:-}" ] && alive "$survivor"; then
+		kill -KILL "$survivor" 2>/dev/null || true
+		"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" none true </dev/null || true
+	fi
+}
+
+# comm_is PID NAME: the process runs the program NAME.
+comm_is() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
+}
+
+@test "SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGINT and SIGHUP reach the container's PID 1; the runtime exits 128+N and leaves nothing behind" {
+	local sig pid1 id
+	for sig in QUIT USR1 USR2 TERM INT HUP; do
+		start_runtime "$out" none /probe wait-signal "$WAIT_SECONDS"
+		pid1=$(child_of "$runtime_pid")
+		wait_until has_line "$out" '^ready$'
+		wait_until started "$runtime_pid"
+		id=$(container_id "$pid1")
+		kill -"$sig" "$runtime_pid"
+		wait_runtime
+		assert_equal "SIG$sig: status $status, $(tr '\n' ' ' <"$out")" \
+			"SIG$sig: status $((128 + $(kill -l "$sig"))), ready caught SIG$sig "
+		assert [ -n "$id" ]
+		assert_equal "$(leftovers_of "$id")" ""
+	done
+}
+
+@test "sleep as PID 1 ignores SIGTERM; with --init SIGTERM ends it (143)" {
+	local pid1
+	start_runtime "$out" none sleep 300
+	pid1=$(child_of "$runtime_pid")
+	wait_until started "$runtime_pid"
+	kill -TERM "$runtime_pid"
+	# Nothing to wait for: the kernel dropped it. A second is long enough
+	# for a signal that would have worked to show.
+	sleep 1
+	assert alive "$runtime_pid"
+	assert comm_is "$pid1" sleep
+	kill -KILL "$pid1"
+	wait_runtime
+	assert_equal "$status" 137
+
+	start_runtime "$out" --init none sleep 300
+	wait_until started "$runtime_pid"
+	kill -TERM "$runtime_pid"
+	wait_runtime
+	assert_equal "$status" 143
+	assert_equal "$(cat "$out")" ""
+}
+
+# uid_of PID: its real user ID on the host.
+uid_of() {
+	awk '/^Uid:/ { print $2 }' "/proc/$1/status"
+}
+
+# child_states PID: the state of each child of PID (R, S, Z, ...), a line each.
+child_states() {
+	local child
+	for child in $(pgrep -P "$1"); do
+		awk '{ print $3 }' "/proc/$child/stat" 2>/dev/null || true
+	done
+}
+
+# has_zombie_child PID
+has_zombie_child() {
+	child_states "$1" | grep -qx Z
+}
+
+# only_child_alive PID: PID has exactly one child, and it is no zombie.
+only_child_alive() {
+	local states
+	states=$(child_states "$1")
+	[ "$states" = S ] || [ "$states" = R ]
+}
+
+# A command that leaves an orphan behind (the subshell that started it
+# exits at once), which exits 0.2 s later, then sleeps.
+ORPHAN='(sh -c "sleep 0.2; echo orphan exits" &); exec sleep 300'
+
+@test "an orphan that exits stays a zombie under sleep as PID 1; --init reaps it" {
+	local pid1 init
+	start_runtime "$out" none sh -c "$ORPHAN"
+	pid1=$(child_of "$runtime_pid")
+	wait_until has_line "$out" '^orphan exits$'
+	wait_until has_zombie_child "$pid1"
+	kill -KILL "$pid1"
+	wait_runtime
+
+	start_runtime "$out" --init none sh -c "$ORPHAN"
+	init=$(child_of "$runtime_pid")
+	wait_until has_line "$out" '^orphan exits$'
+	# The orphan became init's child: it has ended once init has one
+	# child again, the command, and no zombie.
+	wait_until only_child_alive "$init"
+	assert comm_is "$(pgrep -P "$init")" sleep
+	kill -TERM "$runtime_pid"
+	wait_runtime
+	assert_equal "$status" 143
+}
+
+@test "with --init, kill -9 of the runtime ends the whole container, even after the command changed its credentials" {
+	local init command id pids
+	start_runtime "$out" --init none /probe as 1000 sleep 300
+	init=$(child_of "$runtime_pid")
+	command=$(child_of "$init")
+	# sleep runs once the probe has changed its user and exec'd it.
+	wait_until comm_is "$command" sleep
+	assert_equal "$(($(uid_of "$command") - $(uid_of "$init")))" 1000
+	id=$(container_id "$init")
+	read -ra pids <<<"$(descendants "$init" | tr '\n' ' ')"
+	survivor=$init
+	kill -KILL "$runtime_pid"
+	wait_runtime
+	wait_until gone "${pids[@]}"
+	# What the dead runtime left, the next run removes.
+	"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" none true </dev/null
+	assert [ -n "$id" ]
+	assert_equal "$(leftovers_of "$id")" ""
+}
+
+@test "without --init, a PID 1 that changed its credentials outlives a killed runtime, until the next run removes its cgroup" {
+	local id
+	start_runtime "$out" none /probe as 1000 sleep 300
+	survivor=$(child_of "$runtime_pid")
+	wait_until comm_is "$survivor" sleep
+	id=$(container_id "$survivor")
+	kill -KILL "$runtime_pid"
+	wait_runtime
+	# The credential change cleared its parent-death signal (prctl(2)).
+	sleep 1
+	assert alive "$survivor"
+	"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" none true </dev/null
+	wait_until gone "$survivor"
+	assert [ -n "$id" ]
+	assert_equal "$(leftovers_of "$id")" ""
+}
