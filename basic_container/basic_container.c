@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -315,15 +316,9 @@ static void remove_state(struct container *c)
 	c->has_state = false;
 }
 
-/* Kill the half-made container, remove what we made, exit 125. */
-static void abandon(struct container *c, const char *fmt, ...)
+/* Kill the half-made container and remove what we made. */
+static void undo_start(struct container *c)
 {
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	console_restore();
 	if (c->pid > 0) {
 		if (kill(c->pid, SIGKILL) == -1)
@@ -339,6 +334,18 @@ static void abandon(struct container *c, const char *fmt, ...)
 	if (c->has_cgroup && cgroup_remove(&c->cgroup) == -1)
 		warnMsg("%s", cgroup_error(&c->cgroup));
 	remove_state(c);
+}
+
+/* Kill the half-made container, remove what we made, exit 125. */
+static void abandon(struct container *c, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	undo_start(c);
 	fatal("%s", msg);
 }
 
@@ -545,17 +552,58 @@ static void send_mounts(struct container *c)
 		close(userns);
 }
 
-/* Hear how the child's setup went: end of file means it reached exec. */
+/* A signal that would end us, come before we know the command runs: the
+ * start stops, with nothing left behind, and we exit as that signal would
+ * have ended us (128+N). Passed on, it would reach a PID 1 that has no
+ * handler yet, and the kernel drops such a signal (pid_namespaces(7)): the
+ * container would run on as if it had never been sent. Other signals (a
+ * window size change, our own SIGPIPE) are read and let go. */
+static void stop_on_signal(struct container *c)
+{
+	struct signalfd_siginfo si;
+	ssize_t n = read(c->sigfd, &si, sizeof(si));
+
+	if (n == -1 && errno == EINTR)
+		return;
+	if (n != sizeof(si))
+		abandon(c, "read the signalfd: %s", n == -1 ? strerror(errno) : "short read");
+	if (!is_for_container(&si))
+		return;
+	undo_start(c);
+	warnMsg("SIG%s before the container's command started: stopped",
+		sigabbrev_np((int)si.ssi_signo));
+	exit(128 + (int)si.ssi_signo);
+}
+
+/* Hear how the child's setup went: end of file means it reached exec.
+ * Until then every signal that would end us stops the start; one that
+ * comes with the news of the exec too, for the command cannot have a
+ * handler yet (see stop_on_signal()). */
 static void wait_for_setup(struct container *c)
 {
+	struct pollfd p[2] = { { .fd = c->sigfd, .events = POLLIN },
+			       { .fd = c->sync[0], .events = POLLIN } };
+
+	for (;;) {
+		if (poll(p, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			abandon(c, "poll the sync socket and the signalfd: %s", strerror(errno));
+		}
+		if (p[0].revents & POLLIN)
+			stop_on_signal(c);
+		else if (p[1].revents)
+			break;
+	}
 	hear_setup_report(c, 0);
 	if (close(c->sync[0]) == -1)
 		abandon(c, "close the sync socket: %s", strerror(errno));
 }
 
 /* Every signal that would end us waits in a signalfd from the start (see
- * signals.h): one that comes during the setup goes to the command once it
- * runs, instead of being lost on a child that is not yet the command. */
+ * signals.h), before we make anything that a death would leave behind (our
+ * state, our cgroups): one that comes during the setup stops it cleanly
+ * (wait_for_setup()), one that comes later goes to the command. */
 static void block_signals(struct container *c)
 {
 	c->sigfd = block_runtime_signals(&c->old_mask);
@@ -618,6 +666,7 @@ int main(int argc, char *argv[])
 			       .as_root = geteuid() == 0 };
 	int status;
 
+	block_signals(&c);
 	parse_options(argc, argv, &c.opt);
 	check_standard_fds();
 	open_host_dirs(&c);
@@ -627,7 +676,6 @@ int main(int argc, char *argv[])
 		claim_state(&c);
 	else if (plan_id_map(&c.opt.ids, &(struct claim_list){ 0 }) == -1)
 		fatal("%s", setup_error());
-	block_signals(&c);
 	create_sync_channel(&c);
 	if (c.as_root || cgroup_has_limits(&c.opt.limits))
 		create_cgroup(&c);

@@ -20,6 +20,14 @@ bool is_forwarded_signal(int sig)
 	return sig >= SIGRTMIN && sig <= SIGRTMAX;
 }
 
+bool is_for_container(const struct signalfd_siginfo *si)
+{
+	bool own_write = (si->ssi_signo == SIGPIPE || si->ssi_signo == SIGXFSZ) &&
+			 si->ssi_code == SI_USER && (pid_t)si->ssi_pid == getpid();
+
+	return is_forwarded_signal((int)si->ssi_signo) && !own_write;
+}
+
 int block_runtime_signals(sigset_t *old)
 {
 	sigset_t set;

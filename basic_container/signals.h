@@ -5,7 +5,9 @@
  * all: it blocks every signal whose default action would end it, and reads
  * them from a signalfd(2) in its main loop (supervise.h), passing each on to
  * the container. A blocked signal waits in the kernel until it is read, so
- * none is lost, not even one that comes while the container is being set up.
+ * none is lost: one that comes while the container is being set up stops
+ * the start (the command could not take it yet), one that comes later goes
+ * to the command.
  *
  * Forwarded: every signal that ends a process by default, that a process
  * can catch, and that others send (rather than the CPU raising it for a
@@ -27,6 +29,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/signalfd.h>
 
 /* Block the forwarded signals, SIGCHLD and SIGWINCH, then open a signalfd
  * for them (close-on-exec). Blocking comes first and no handler is ever
@@ -37,5 +40,12 @@ int block_runtime_signals(sigset_t *old);
 
 /* Is sig one the runtime passes on to the container? */
 bool is_forwarded_signal(int sig);
+
+/* Is the signal read from the signalfd one for the container: forwarded,
+ * and not a SIGPIPE or SIGXFSZ that the kernel raised for a write of the
+ * runtime's own (to a pipe nobody reads, beyond its file size limit)? Those
+ * come as if the runtime had sent them itself (SI_USER, its PID); they are
+ * about the runtime, whose write fails with EPIPE or EFBIG. */
+bool is_for_container(const struct signalfd_siginfo *si);
 
 #endif

@@ -35,16 +35,6 @@ struct relay {
 
 enum { SIGNALS, EXIT, STDIN, MASTER, STDOUT, NFDS };
 
-/* A SIGPIPE or SIGXFSZ the kernel sends us for a write of our own (to a
- * pipe nobody reads, beyond our file size limit) comes as if we had sent it
- * ourselves (SI_USER, our PID): it is about the runtime, not for the
- * container. The write itself fails with EPIPE or EFBIG, which we handle. */
-static bool raised_by_own_write(const struct signalfd_siginfo *si)
-{
-	return (si->ssi_signo == SIGPIPE || si->ssi_signo == SIGXFSZ) &&
-	       si->ssi_code == SI_USER && (pid_t)si->ssi_pid == getpid();
-}
-
 /* The window size may not follow when the caller's terminal has hung up
  * (EIO); the container then keeps its last size. */
 static void pass_window_size(const struct supervision *s)
@@ -66,7 +56,7 @@ static int forward_signals(const struct supervision *s)
 
 		if (sig == SIGWINCH)
 			pass_window_size(s);
-		else if (is_forwarded_signal(sig) && !raised_by_own_write(&si[i]) &&
+		else if (is_for_container(&si[i]) &&
 			 pidfd_send_signal(s->pidfd, sig, NULL, 0) == -1 && errno != ESRCH)
 			return -1;
 	}

@@ -60,6 +60,56 @@ comm_is() {
 	done
 }
 
+# The runtime's start, step by step: the system calls it makes before it
+# hears that its command started (end of file on its setup socket), as
+# "NAME K" lines, the Kth call of NAME (strace starts with the runtime's
+# execve(2): it cannot send a signal there). Those it makes once (its landmarks:
+# blocking the signals, clone3, the mounts it hands over, ...) and every
+# 8th of the rest.
+start_steps() {
+	strace -o "$1" "$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" none /probe exit 0 </dev/null >/dev/null 2>&1
+	awk '/^recvfrom\(.*\) += 0$/ { exit }
+	     /^[a-z0-9_]+\(/ && !/^execve\(/ { name = $0; sub(/\(.*/, "", name); step[++n] = name " " ++count[name] }
+	     END { for (i = 1; i <= n; i++) { split(step[i], s, " ")
+			if (count[s[1]] == 1 || i % 8 == 0) print step[i] } }' "$1"
+}
+
+# step_before_start LOG NAME K: in a run's strace LOG, the Kth call of NAME
+# came before the runtime heard its command start.
+step_before_start() {
+	awk -v name="$2" -v k="$3" '/^recvfrom\(.*\) += 0$/ { exit }
+	     index($0, name "(") == 1 && ++n == k { found = 1; exit }
+	     END { exit !found }' "$1"
+}
+
+@test "a SIGTERM at any step of the start stops it (143) or reaches the command, and leaves nothing behind" {
+	local trace="$BATS_TEST_TMPDIR/trace" log="$BATS_TEST_TMPDIR/strace" name k code
+	local dead_before dead_after checked=0
+	command -v strace >/dev/null || skip "strace is not installed (make deps)"
+	start_steps "$trace" >"$BATS_TEST_TMPDIR/steps"
+	# strace sends the signal as the runtime enters that call: each step
+	# in turn, whatever the machine's speed. A signal passed on once the
+	# command runs reaches the probe at once: 5 s without one means lost.
+	while read -r name k; do
+		dead_before=$(dead_containers)
+		code=0
+		timeout -k 5 60 strace -o "$log" -e inject="$name:signal=TERM:when=$k" \
+			"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" none /probe wait-signal 5 \
+			</dev/null >"$out" 2>&1 3>&- || code=$?
+		# How often some calls come varies with the containers around.
+		step_before_start "$log" "$name" "$k" || continue
+		checked=$((checked + 1))
+		if [ "$code" != 143 ] || has_line "$out" '^no signal$'; then
+			fail "SIGTERM at $name #$k: status $code, output: $(cat "$out")"
+		fi
+		dead_after=$(comm -13 <(echo "$dead_before") <(dead_containers))
+		if [ -n "$dead_after" ]; then
+			fail "SIGTERM at $name #$k (status $code) left $dead_after"
+		fi
+	done <"$BATS_TEST_TMPDIR/steps"
+	assert [ "$checked" -ge 30 ]
+}
+
 @test "sleep as PID 1 ignores SIGTERM; with --init SIGTERM ends it (143)" {
 	local pid1
 	start_runtime "$out" none sleep 300
