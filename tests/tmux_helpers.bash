@@ -20,12 +20,15 @@ tmux_cmd() {
 }
 
 # tmux_start WIDTH HEIGHT: a shell with a plain prompt ("$ "), in the
-# current directory, ready for keys.
+# current directory, ready for keys. Its environment: PATH, HOME and
+# TERM=screen; PS1 is the shell's own, not exported, as a user's is.
 tmux_start() {
 	local width=$1 height=$2
 	tmux_cmd new-session -d -s test -x "$width" -y "$height" \
 		"env -i PATH=$PATH TERM=screen HOME=$HOME PS1='$ ' bash --norc --noprofile"
 	tmux_wait_for '^\$ ?$'
+	tmux_keys 'export -n PS1' Enter
+	tmux_clear
 }
 
 # tmux_keys KEY...: as send-keys: literal text, or Enter, C-c, C-d, ...
@@ -65,7 +68,27 @@ tmux_clear() {
 	tmux_cmd clear-history -t test
 }
 
-# tmux_stop: kill the session and its server (idempotent).
+# tmux_pane_pid: the PID of the shell in the terminal.
+tmux_pane_pid() {
+	tmux_cmd display-message -p -t test '#{pane_pid}'
+}
+
+# tmux_pane_tty: the terminal's device, e.g. /dev/pts/3.
+tmux_pane_tty() {
+	tmux_cmd display-message -p -t test '#{pane_tty}'
+}
+
+# tmux_stop: kill (SIGKILL) what the shell in the terminal runs, then the
+# session and its server, and remove the server's socket, which tmux leaves
+# behind (idempotent). A program that ignores the hang-up of its terminal
+# would outlive the server otherwise.
 tmux_stop() {
+	local shell child
+	if shell=$(tmux_pane_pid 2>/dev/null) && [ -n "$shell" ]; then
+		for child in $(pgrep -P "$shell"); do
+			kill -KILL "$child" 2>/dev/null || true
+		done
+	fi
 	tmux_cmd kill-server 2>/dev/null || true
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TMUX_SOCKET"
 }
