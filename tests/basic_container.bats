@@ -27,9 +27,6 @@ setup() {
 
 teardown() {
 	kill_background
-	if [ -n "${TMUX_SOCKET:-}" ]; then
-		tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null || true
-	fi
 }
 
 # Run the container quietly in the test rootfs: output is CMD's own.
@@ -368,35 +365,4 @@ assert_no_cgroup_left() {
 	run as_nobody "$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" 10.240.0.2 true
 	assert_failure 125
 	assert_output "basic_container: host networking needs root (run with sudo, or use IP none)"
-}
-
-# Type KEYS into the tmux session of the test, then wait (bounded) until its
-# screen shows TEXT.
-tmux_type_until() {
-	local text=$1
-	shift
-	tmux -L "$TMUX_SOCKET" send-keys -t t "$@"
-	for _ in $(seq 1 50); do
-		tmux -L "$TMUX_SOCKET" capture-pane -t t -p | grep -qF -- "$text" && return 0
-		sleep 0.1
-	done
-	echo "never saw '$text' on the screen:" >&2
-	tmux -L "$TMUX_SOCKET" capture-pane -t t -p >&2
-	return 1
-}
-
-@test "an interactive shell at a terminal: prompt, line editing, Ctrl-C reaches the shell, not the runtime" {
-	TMUX_SOCKET=basic_container_test_$$
-	tmux -L "$TMUX_SOCKET" new-session -d -s t -x 80 -y 20 \
-		"'$RUNTIME' -q -r '$ROOTFS_DIR/rootfs' none sh; echo runtime exited \$?; sleep 60"
-	tmux_type_until "/ #" ""
-	tmux_type_until "sleep 30" "sleep 30" Enter
-	sleep 0.5
-	# Only if Ctrl-C ended the sleep does the shell answer within 5 s.
-	tmux -L "$TMUX_SOCKET" send-keys -t t C-c
-	tmux_type_until "still here" "echo still heXre" Left Left BSpace Enter
-	tmux_type_until "runtime exited 4" "exit 4" Enter
-	run tmux -L "$TMUX_SOCKET" capture-pane -t t -p
-	assert_line "still here"
-	refute_line "still heXre"
 }
