@@ -134,27 +134,19 @@ leftovers_of() {
 		-printf 'cgroup %p\n' 2>/dev/null || true
 }
 
-# dead_containers: the state directories that no runtime holds, the
-# runtime's own test (basic_container/state.h): a lock no process holds in
-# /proc/locks, or no lock file at all. One that is being made has no lock
-# for a moment, so only what is still unheld 0.2 s later counts.
-dead_containers() {
-	local first
-	first=$(unheld_state_dirs)
-	[ -n "$first" ] || return 0
-	sleep 0.2
-	comm -12 <(echo "$first") <(unheld_state_dirs)
+# hold_state_lock, release_state_lock: hold the lock over all containers'
+# state (basic_container/state.h), which a runtime takes to remove what dead
+# containers left. Meanwhile no run anywhere on the machine cleans up, so
+# what a killed runtime leaves stays there to be seen; runtimes that start
+# wait. Release before running the runtime.
+hold_state_lock() {
+	exec {state_lock}>>/var/lib/basic_container/lock
+	flock -w "$WAIT_SECONDS" "$state_lock"
 }
 
-unheld_state_dirs() {
-	local dir ino
-	for dir in "$STATE_DIRS"/*; do
-		[ -d "$dir" ] || continue
-		ino=$(stat -c %i "$dir/lock" 2>/dev/null) || ino=none
-		# /proc/locks: "1: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE 0 EOF"
-		if ! awk -v ino="$ino" '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9a-f]+:[0-9a-f]+:[0-9]+$/) {
-			split($i, f, ":"); if (f[3] == ino) found = 1 } } END { exit !found }' /proc/locks; then
-			echo "$dir"
-		fi
-	done | sort
+release_state_lock() {
+	if [ -n "${state_lock:-}" ]; then
+		exec {state_lock}>&-
+		state_lock=
+	fi
 }
