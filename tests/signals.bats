@@ -65,10 +65,10 @@ comm_is() {
 
 # The runtime's start, step by step: the system calls it makes before it
 # hears that its command started (end of file on its setup socket), as
-# "NAME K" lines, the Kth call of NAME (strace starts with the runtime's
-# execve(2): it cannot send a signal there). Those it makes once (its landmarks:
-# blocking the signals, clone3, the mounts it hands over, ...) and every
-# 8th of the rest.
+# "NAME K" lines, the Kth call of NAME; not its execve(2), where strace
+# cannot send a signal yet. Those it makes once (its landmarks: blocking
+# the signals, clone3, the mounts it hands over, ...) and every 8th of the
+# rest.
 start_steps() {
 	strace -o "$1" "$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" none /probe exit 0 </dev/null >/dev/null 2>&1
 	awk '/^recvfrom\(.*\) += 0$/ { exit }

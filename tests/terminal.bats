@@ -37,8 +37,8 @@ teardown() {
 
 # start_terminal WIDTH HEIGHT: an outer shell at a terminal of that size, in
 # which `R ARG...` runs the runtime quietly in the test rootfs and then says
-# "runtime exited STATUS" on a line of its own; its terminal settings saved for
-# terminal_as_before.
+# "runtime exited STATUS" on a line of its own; its terminal settings saved
+# for terminal_as_before.
 start_terminal() {
 	tmux_start "$1" "$2"
 	tmux_keys "R() { '$RUNTIME' -q -r '$ROOTFS_DIR/rootfs' \"\$@\"; printf '\\nruntime exited %s\\n' \$?; }" Enter
@@ -75,9 +75,7 @@ in_container() {
 	return 1
 }
 
-# The outer shell's terminal settings are those start_terminal saved. (The
-# container's prompt comes through the runtime's relay, which it starts
-# once it has put the terminal in raw mode.)
+# The outer shell's terminal settings are those start_terminal saved.
 terminal_as_before() {
 	tmux_clear
 	tmux_keys "stty -g | cmp -s - '$BATS_TEST_TMPDIR/stty.before' && echo TERMINAL-SAME || echo TERMINAL-CHANGED" Enter
@@ -137,6 +135,8 @@ terminal_as_before() {
 	run_at_terminal none sh
 	tmux_wait_for '^/ # ?$'
 	runtime_process=$(pane_runtime)
+	# The prompt came through the runtime's relay, which starts once the
+	# runtime has put the terminal in raw mode.
 	kill -KILL "$(child_of "$runtime_process")"
 	tmux_wait_for '^runtime exited 137$'
 	terminal_as_before
