@@ -118,7 +118,10 @@ static int idmap_failed(int dirfd, const char *path)
 
 int copy_for_container(int dirfd, const char *path, int userns_fd, unsigned attrs)
 {
-	struct mount_attr attr = { .attr_set = attrs };
+	/* Private: a copy of a shared mount (systemd makes / shared) joins its
+	 * peer group, and every mount the container then made inside it would
+	 * appear on the host as well. */
+	struct mount_attr attr = { .attr_set = attrs, .propagation = MS_PRIVATE };
 	/* Not AT_RECURSIVE: a mount below the directory stays out, as with
 	 * a plain bind mount. */
 	int tree = open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
@@ -129,7 +132,7 @@ int copy_for_container(int dirfd, const char *path, int userns_fd, unsigned attr
 		attr.attr_set |= MOUNT_ATTR_IDMAP;
 		attr.userns_fd = (unsigned)userns_fd;
 	}
-	if (attr.attr_set && mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1) {
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1) {
 		if (userns_fd != -1)
 			idmap_failed(dirfd, path);
 		else

@@ -34,9 +34,9 @@ void parse_volume(const char *spec, struct volume *v);
  * one line; what says what it is ("root filesystem", "volume"). */
 int open_host_dir(const char *path, const char *what);
 
-/* A detached copy of the mount at the directory dirfd, with the MOUNT_ATTR_
- * flags attrs, idmapped through the user namespace userns_fd unless that is
- * -1. Returns its descriptor, or -1 with a message through setup_fail()
+/* A detached, private copy of the mount at the directory dirfd, with the
+ * MOUNT_ATTR_ flags attrs, idmapped through the user namespace userns_fd
+ * unless that is -1. Returns its descriptor, or -1 with a message through setup_fail()
  * that, when the filesystem or the kernel cannot idmap, says so and what to
  * do instead. */
 int copy_for_container(int dirfd, const char *path, int userns_fd, unsigned attrs);

@@ -112,12 +112,13 @@ int new_mount(const char *type, const char *options, unsigned attrs)
 
 int copy_mount(int dirfd, const char *path, unsigned attrs)
 {
-	struct mount_attr attr = { .attr_set = attrs };
+	/* Private, whatever the original was: see copy_for_container(). */
+	struct mount_attr attr = { .attr_set = attrs, .propagation = MS_PRIVATE };
 	int tree = open_tree(dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 
 	if (tree == -1)
 		return setup_fail("open_tree(OPEN_TREE_CLONE) %s", *path ? path : "of a mount");
-	if (attrs && mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1) {
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1) {
 		setup_fail("mount_setattr %s", *path ? path : "of a mount");
 		close(tree);
 		return -1;

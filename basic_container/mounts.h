@@ -75,8 +75,8 @@ int open_beneath(int dirfd, const char *path, int flags);
  * Returns the detached mount. */
 int new_mount(const char *type, const char *options, unsigned attrs);
 
-/* A copy of the mount at dirfd/path (open_tree OPEN_TREE_CLONE, path ""
- * for dirfd itself) with the MOUNT_ATTR_ flags attrs set. */
+/* A private copy of the mount at dirfd/path (open_tree OPEN_TREE_CLONE,
+ * path "" for dirfd itself) with the MOUNT_ATTR_ flags attrs set. */
 int copy_mount(int dirfd, const char *path, unsigned attrs);
 
 /* Put the detached mount tree on target (a descriptor); closes tree. what

@@ -116,6 +116,17 @@ ls: /etc/from-a: No such file or directory"
 	[ ! -e "$ROOTFS_DIR/rootfs/etc/new" ]
 }
 
+@test "under a shared / (as systemd makes it), no mount of a container's shows on the host" {
+	# A copy of a shared mount joins its peer group: the mounts a container
+	# made in its image or a volume would then appear on the host too.
+	run unshare -m --propagation unchanged sh -c 'mount --make-rshared / &&
+		"$1" -q -w -r "$2" -v "$3:/data" none true &&
+		"$1" -q -r "$2" -v "$3:/data" none true &&
+		grep -c -e " $2/" -e " $3/" /proc/self/mountinfo' \
+		sh "$RUNTIME" "$ROOTFS_DIR/rootfs" "$SHARED"
+	assert_output 0
+}
+
 @test "-w writes straight into the image" {
 	run container -w none sh -c 'echo kept > /root/kept'
 	assert_success
