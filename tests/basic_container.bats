@@ -5,6 +5,7 @@
 # shellcheck disable=SC2030,SC2031  # runtime_pid lives in each test's own subshell
 
 load helpers
+load runtime_helpers
 bats_require_minimum_version 1.5.0
 
 setup_file() {
@@ -26,7 +27,7 @@ setup() {
 }
 
 teardown() {
-	kill_background
+	stop_runtime
 }
 
 # Run the container quietly in the test rootfs: output is CMD's own.
@@ -168,67 +169,25 @@ container() {
 	assert_output --partial "cannot run '/no/such/command': No such file or directory"
 }
 
-# Start the container in the background, output to $out; wait (bounded) until
-# the probe inside says it is ready.
-start_waiting_container() {
-	out="$BATS_TEST_TMPDIR/out"
-	"$RUNTIME" -r "$ROOTFS_DIR/rootfs" none /probe wait-signal >"$out" 2>&1 3>&- &
-	runtime_pid=$!
-	for _ in $(seq 1 100); do
-		grep -q '^ready$' "$out" && return 0
-		sleep 0.05
-	done
-	echo "the container never got ready" >&2
-	return 1
-}
-
-# The runtime's exit status into $status.
-wait_runtime() {
-	status=0
-	wait "$runtime_pid" || status=$?
-	runtime_pid=
-}
-
-kill_background() {
-	if [ -n "${runtime_pid:-}" ]; then
-		kill -KILL "$runtime_pid" 2>/dev/null || true
-		wait "$runtime_pid" 2>/dev/null || true
-	fi
-}
-
 @test "a container killed by signal N gives 128+N" {
-	local pid1
-	start_waiting_container
-	pid1=$(sed -n 's/.*PID of child created by clone() is \([0-9]*\)$/\1/p' "$out")
+	local pid1 out="$BATS_TEST_TMPDIR/out"
+	start_runtime "$out" none /probe wait-signal
+	wait_until has_line "$out" '^ready$'
+	pid1=$(child_of "$runtime_pid")
 	kill -KILL "$pid1"
 	wait_runtime
 	assert_equal "$status" 137
 }
 
-@test "SIGTERM, SIGINT and SIGHUP sent to the runtime reach the container's PID 1" {
-	local sig
-	for sig in TERM INT HUP; do
-		start_waiting_container
-		kill -"$sig" "$runtime_pid"
-		wait_runtime
-		assert_equal "$status" "$((128 + $(kill -l "$sig")))"
-		run grep -c "^caught SIG$sig$" "$out"
-		assert_output 1
-	done
-}
-
 @test "when the runtime is killed the container dies with it" {
-	local pid1
-	start_waiting_container
-	pid1=$(sed -n 's/.*PID of child created by clone() is \([0-9]*\)$/\1/p' "$out")
+	local pid1 out="$BATS_TEST_TMPDIR/out"
+	start_runtime "$out" none /probe wait-signal
+	wait_until has_line "$out" '^ready$'
+	pid1=$(child_of "$runtime_pid")
 	kill -KILL "$runtime_pid"
 	wait "$runtime_pid" || true
 	runtime_pid=
-	for _ in $(seq 1 100); do
-		[ -e "/proc/$pid1" ] || break
-		sleep 0.02
-	done
-	[ ! -e "/proc/$pid1" ]
+	wait_until gone "$pid1"
 }
 
 @test "-m 5M kills a memory hog inside with 137 and says so" {
