@@ -10,16 +10,11 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	require_root
-	RUNTIME="$TOP/basic_container/bin/basic_container"
-	ROOTFS_DIR=$(mktemp -d /tmp/basic_container_test.XXXXXX)
-	make_test_rootfs "$ROOTFS_DIR"
-	export RUNTIME ROOTFS_DIR
+	new_test_rootfs basic_container
 }
 
 teardown_file() {
-	if [ -n "${ROOTFS_DIR:-}" ]; then
-		rm -rf "$ROOTFS_DIR"
-	fi
+	remove_test_rootfs
 }
 
 setup() {

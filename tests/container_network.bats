@@ -16,10 +16,7 @@ setup_file() {
 	fi
 	ip link set lo up
 	"$TOP/setup_bridge.sh" >/dev/null
-	RUNTIME="$TOP/basic_container/bin/basic_container"
-	ROOTFS_DIR=$(mktemp -d /tmp/container_network_test.XXXXXX)
-	make_test_rootfs "$ROOTFS_DIR"
-	export RUNTIME ROOTFS_DIR
+	new_test_rootfs container_network
 }
 
 teardown_file() {

@@ -33,13 +33,31 @@ as_nobody() {
 }
 
 # A root filesystem for containers in DIR/rootfs: busybox, our static probe
-# as /probe, and step 3's greedy cgroup_demo (static too), as `make rootfs`
-# has it. DIR and its parents stay searchable by a plain user.
+# as /probe, step 3's greedy cgroup_demo and step 5's escape_probe (static
+# too), as `make rootfs` has it. DIR and its parents stay searchable by a
+# plain user.
 make_test_rootfs() {
 	chmod 755 "$1"
 	"$TOP/basic_container/make_rootfs.sh" "$1/rootfs" >/dev/null
 	cp "$TOP/tests/probe/probe" "$1/rootfs/probe"
 	cp "$TOP/cgroup/bin/cgroup_demo" "$1/rootfs/bin/cgroup_demo"
+	cp "$TOP/lockdown/bin/escape_probe" "$1/rootfs/escape_probe"
+}
+
+# In setup_file: RUNTIME, the runtime the tests run, and a test root
+# filesystem in a fresh ROOTFS_DIR (/tmp/NAME_test.XXXXXX), both exported.
+# remove_test_rootfs, in teardown_file, takes it away.
+new_test_rootfs() {
+	RUNTIME="$TOP/basic_container/bin/basic_container"
+	ROOTFS_DIR=$(mktemp -d "/tmp/$1_test.XXXXXX")
+	make_test_rootfs "$ROOTFS_DIR"
+	export RUNTIME ROOTFS_DIR
+}
+
+remove_test_rootfs() {
+	if [ -n "${ROOTFS_DIR:-}" ]; then
+		rm -rf "$ROOTFS_DIR"
+	fi
 }
 
 # make_rootfs_without_proc DIR DEST: a copy of the test rootfs DIR/rootfs in

@@ -11,16 +11,11 @@ STATE=/var/lib/basic_container/containers
 
 setup_file() {
 	require_root
-	RUNTIME="$TOP/basic_container/bin/basic_container"
-	ROOTFS_DIR=$(mktemp -d /tmp/image_layer_test.XXXXXX)
-	make_test_rootfs "$ROOTFS_DIR"
-	export RUNTIME ROOTFS_DIR
+	new_test_rootfs image_layer
 }
 
 teardown_file() {
-	if [ -n "${ROOTFS_DIR:-}" ]; then
-		rm -rf "$ROOTFS_DIR"
-	fi
+	remove_test_rootfs
 }
 
 setup() {
@@ -119,6 +114,7 @@ ls: /etc/from-a: No such file or directory"
 @test "under a shared / (as systemd makes it), no mount of a container's shows on the host" {
 	# A copy of a shared mount joins its peer group: the mounts a container
 	# made in its image or a volume would then appear on the host too.
+	# shellcheck disable=SC2016  # expanded by sh, from its arguments
 	run unshare -m --propagation unchanged sh -c 'mount --make-rshared / &&
 		"$1" -q -w -r "$2" -v "$3:/data" none true &&
 		"$1" -q -r "$2" -v "$3:/data" none true &&

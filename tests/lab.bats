@@ -14,15 +14,11 @@ setup_file() {
 	if [ "$(readlink /proc/self/ns/net)" = "$(readlink /proc/1/ns/net)" ]; then
 		skip "runs only in a throwaway network namespace: sudo unshare -n bats $BATS_TEST_FILENAME"
 	fi
-	ROOTFS_DIR=$(mktemp -d /tmp/lab_test.XXXXXX)
-	make_test_rootfs "$ROOTFS_DIR"
-	export ROOTFS_DIR
+	new_test_rootfs lab
 }
 
 teardown_file() {
-	if [ -n "${ROOTFS_DIR:-}" ]; then
-		rm -rf "$ROOTFS_DIR"
-	fi
+	remove_test_rootfs
 }
 
 setup() {

@@ -14,20 +14,14 @@ DOCKER_CAPS=00000000a80425fb
 
 setup_file() {
 	require_root
-	RUNTIME="$TOP/basic_container/bin/basic_container"
-	ROOTFS_DIR=$(mktemp -d /tmp/lockdown_test.XXXXXX)
-	make_test_rootfs "$ROOTFS_DIR"
-	cp "$TOP/lockdown/bin/escape_probe" "$ROOTFS_DIR/rootfs/escape_probe"
+	new_test_rootfs lockdown
 	# A block node in the image: the host's loop0 (b 7 0), as a tarball
 	# from the internet might bring one.
 	mknod "$ROOTFS_DIR/rootfs/blk" b 7 0
-	export RUNTIME ROOTFS_DIR
 }
 
 teardown_file() {
-	if [ -n "${ROOTFS_DIR:-}" ]; then
-		rm -rf "$ROOTFS_DIR"
-	fi
+	remove_test_rootfs
 }
 
 setup() {

@@ -10,17 +10,15 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	require_root
-	ROOTFS_DIR=$(mktemp -d /tmp/signals_test.XXXXXX)
-	make_test_rootfs "$ROOTFS_DIR"
-	export ROOTFS_DIR
+	new_test_rootfs signals
 }
 
 teardown_file() {
 	if [ -n "${ROOTFS_DIR:-}" ]; then
 		# A runtime a failed test killed left its state: a run removes it.
 		"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" none true </dev/null || true
-		rm -rf "$ROOTFS_DIR"
 	fi
+	remove_test_rootfs
 }
 
 setup() {
