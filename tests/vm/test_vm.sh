@@ -137,8 +137,9 @@ copy_tree() {
 		(cd "$TOP" && git ls-files -z -c -o --exclude-standard --deduplicate)
 		# What make built, which git ignores.
 		(cd "$TOP" && find . \( -path ./rootfs -o -path ./tests/cache -o -path ./.git \) -prune -o \
-			-type f \( -name '*.o' -o -path '*/bin/*' -o -path './tests/unit/test_*' -o \
-			-path ./tests/probe/probe -o -path ./tests/bench/timeit \) -printf '%P\0')
+			-type f \( -name '*.o' -o -path '*/bin/*' -o -path ./tests/probe/probe -o \
+			-path ./tests/bench/timeit -o \( -path './tests/unit/test_*' ! -name '*.c' \) \) \
+			-printf '%P\0')
 	} | while IFS= read -r -d '' file; do
 			if [ -e "$TOP/$file" ] || [ -L "$TOP/$file" ]; then
 				printf '%s\0' "$file"
