@@ -18,7 +18,7 @@ STEPS := common fork_exec pid_namespace cgroup lockdown basic_container
 PACKAGES := build-essential pkg-config check bats bats-support bats-assert \
 	busybox-static iproute2 iptables conntrack netcat-openbsd iputils-ping python3 \
 	cgroup-tools util-linux procps shellcheck tmux git iperf3 tcpdump kmod \
-	libcap-dev libseccomp-dev keyutils debootstrap strace
+	libcap-dev libseccomp-dev keyutils debootstrap strace uidmap
 
 # What `make test-vm` needs on this machine besides the project's packages.
 VM_HOST_PACKAGES := qemu-system-x86 qemu-utils debootstrap e2fsprogs git

@@ -315,6 +315,30 @@ assert_no_cgroup_left() {
 	assert_line --index 2 inside_container
 }
 
+@test "a plain user with a range in /etc/subuid gets it as IDs 1 and up, through newuidmap" {
+	require_userns
+	command -v newuidmap >/dev/null || skip "newuidmap is not installed (package uidmap)"
+	[ -f /etc/subuid ] && [ -f /etc/subgid ] || skip "no /etc/subuid and /etc/subgid to stand in for"
+	local own="$ROOTFS_DIR/own_subids"
+	cp -a "$ROOTFS_DIR/rootfs" "$own"
+	chown -R 65534:65534 "$own"
+	echo "nobody:200000:65536" >"$BATS_TEST_TMPDIR/subids"
+	# The machine's files stay as they are: ours stand in for them in a
+	# mount namespace of this test's own.
+	# shellcheck disable=SC2016  # expanded by sh, from its arguments
+	run unshare -m sh -c 'mount --bind "$1" /etc/subuid && mount --bind "$1" /etc/subgid &&
+		exec setpriv --reuid=65534 --regid=65534 --clear-groups "$2" -q -r "$3" none \
+			cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups' \
+		sh "$BATS_TEST_TMPDIR/subids" "$RUNTIME" "$own"
+	rm -rf "$own"
+	assert_success
+	assert_line --index 0 --regexp '^ +0 +65534 +1$'
+	assert_line --index 1 --regexp '^ +1 +200000 +65536$'
+	assert_line --index 2 --regexp '^ +0 +65534 +1$'
+	assert_line --index 3 --regexp '^ +1 +200000 +65536$'
+	assert_line --index 4 allow
+}
+
 @test "a plain user is told in one line that host networking needs root" {
 	run as_nobody "$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" 10.240.0.2 true
 	assert_failure 125
