@@ -183,6 +183,8 @@ container() {
 	wait "$runtime_pid" || true
 	runtime_pid=
 	wait_until gone "$pid1"
+	# Its state and cgroups go with the next run.
+	container none true
 }
 
 @test "-m 5M kills a memory hog inside with 137 and says so" {

@@ -32,6 +32,8 @@ teardown() {
 	if [ -n "${runtime_pid:-}" ]; then
 		kill -KILL "$runtime_pid" 2>/dev/null || true
 		wait "$runtime_pid" 2>/dev/null || true
+		# A killed runtime's state and cgroups go with the next run.
+		debian none true || true
 	fi
 }
 

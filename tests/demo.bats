@@ -80,7 +80,9 @@ traces() {
 	assert_line "hello through VXLAN"
 	assert_line "lab removed"
 	refute_output --partial "unbound variable"
-	assert_equal "$after" "$before"
+	# Nothing new: what was there before may go (a dead container's
+	# leftovers, which any container's start removes).
+	assert_equal "$(comm -13 <(sort <<<"$before") <(sort <<<"$after"))" ""
 }
 
 @test "make demo STEP=1 pauses before each step" {

@@ -314,6 +314,11 @@ ip_forward left at 0 (this script did not change it here)
 			sleep 0.1
 		done
 		echo "the kernel never gave the number again"'
+	# Namespaces of every kind share the numbers, and any made elsewhere
+	# meanwhile may take the freed one first.
+	if [ "$output" = "the kernel never gave the number again" ]; then
+		skip "the kernel gave the dead namespace's number to no new one in 50 tries"
+	fi
 	assert_success
 	assert_output "-P FORWARD ACCEPT
 -A FORWARD -s 10.240.0.0/16 -j ACCEPT
