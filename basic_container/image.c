@@ -91,8 +91,10 @@ static const char *filesystem_name(long type)
 	case TMPFS_MAGIC: return "tmpfs";
 	case OVERLAYFS_SUPER_MAGIC: return "overlayfs";
 	case NFS_SUPER_MAGIC: return "nfs";
+	case SYSFS_MAGIC: return "sysfs";
+	case PROC_SUPER_MAGIC: return "proc";
 	case 0x65735546: return "fuse";
-	default: return "this";
+	default: return "its";
 	}
 }
 
@@ -102,7 +104,7 @@ static int idmap_failed(int dirfd, const char *path)
 	int err = errno;
 	struct statfs fs;
 	struct utsname u;
-	const char *type = fstatfs(dirfd, &fs) == 0 ? filesystem_name((long)fs.f_type) : "this";
+	const char *type = fstatfs(dirfd, &fs) == 0 ? filesystem_name((long)fs.f_type) : "its";
 
 	uname(&u);
 	errno = err;

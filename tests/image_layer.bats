@@ -123,6 +123,14 @@ ls: /etc/from-a: No such file or directory"
 	assert_output 0
 }
 
+@test "an image on a filesystem that cannot be idmapped is refused in one line, with the way out" {
+	# sysfs never can; tmpfs cannot before Linux 6.3, NFS and most FUSE not at all.
+	run container -r /sys/kernel none true
+	assert_failure 125
+	assert_output --regexp '^basic_container: /sys/kernel: sysfs filesystem cannot be idmapped on Linux [^ ]+ \(ext4, xfs and btrfs can; tmpfs from 6\.3\): move it to one that can, or run with -U one$'
+	assert_nothing_left
+}
+
 @test "-w writes straight into the image" {
 	run container -w none sh -c 'echo kept > /root/kept'
 	assert_success
