@@ -171,23 +171,26 @@ static int remove_dead_cgroups(int dir, const char *id)
 	char list[4 * PATH_MAX], *line, *save = NULL;
 	struct cgroup stale;
 	int fd = openat(dir, "cgroups", O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ret = 0;
-	ssize_t n;
+	ssize_t n = 0;
 
-	if (fd == -1 && errno == ENOENT) {
-		/* Killed before it wrote the list: look where we make ours. */
+	if (fd == -1 && errno != ENOENT)
+		return -1;
+	if (fd != -1) {
+		n = read(fd, list, sizeof(list) - 1);
+		close(fd);
+		if (n == -1)
+			return -1;
+	}
+	if (n == 0) {
+		/* Killed before it wrote the list: find its cgroups by their
+		 * name, which is its alone, wherever it made them. */
 		snprintf(list, sizeof(list), CGROUP_PREFIX "%s", id);
-		if (cgroup_remove_stale(&stale, list) == -1) {
+		if (cgroup_remove_stale_named(&stale, list) == -1) {
 			warnMsg("container %s: %s", id, cgroup_error(&stale));
 			return -1;
 		}
 		return 0;
 	}
-	if (fd == -1)
-		return -1;
-	n = read(fd, list, sizeof(list) - 1);
-	close(fd);
-	if (n == -1)
-		return -1;
 	list[n] = '\0';
 	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (cgroup_remove_stale_at(&stale, line) == -1) {

@@ -243,7 +243,11 @@ static int clean_and_list(int dirfd, leftover_remover remove_leftovers, struct c
 			fd = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd != -1 && remove_leftovers(fd, e->d_name) == 0) {
 				close(fd);
-				ret = remove_tree(dirfd, e->d_name);
+				/* What a dead container left must not stop us:
+				 * a later run tries again. */
+				if (remove_tree(dirfd, e->d_name) == -1)
+					fprintf(stderr, "%s: %s\n", program_invocation_short_name,
+						setup_error());
 				continue;
 			}
 			if (fd != -1)
@@ -256,6 +260,22 @@ static int clean_and_list(int dirfd, leftover_remover remove_leftovers, struct c
 	return ret;
 }
 
+/* STATE_ROOT/lock, waiting for a runtime that holds it. */
+static int take_root_lock(struct state *st)
+{
+	st->root_lock = open(STATE_ROOT "/lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (st->root_lock == -1)
+		return setup_fail("open %s/lock", STATE_ROOT);
+	while (flock(st->root_lock, LOCK_EX) == -1) {
+		if (errno != EINTR) {
+			setup_fail("flock %s/lock", STATE_ROOT);
+			state_unlock(st);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int state_lock_and_clean(struct state *st, leftover_remover remove_leftovers,
 			 struct claim_list *living)
 {
@@ -266,18 +286,9 @@ int state_lock_and_clean(struct state *st, leftover_remover remove_leftovers,
 	dirfd = open_containers_dir();
 	if (dirfd == -1)
 		return -1;
-	st->root_lock = open(STATE_ROOT "/lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (st->root_lock == -1) {
+	if (take_root_lock(st) == -1) {
 		close(dirfd);
-		return setup_fail("open %s/lock", STATE_ROOT);
-	}
-	while (flock(st->root_lock, LOCK_EX) == -1) {
-		if (errno != EINTR) {
-			setup_fail("flock %s/lock", STATE_ROOT);
-			close(dirfd);
-			state_unlock(st);
-			return -1;
-		}
+		return -1;
 	}
 	if (clean_and_list(dirfd, remove_leftovers, living) == -1) {
 		close(dirfd);
@@ -297,18 +308,23 @@ void state_unlock(struct state *st)
 
 int state_write(const struct state *st, const char *name, const char *text)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	size_t len = strlen(text);
 	int fd, ok;
 
 	if (state_path(st, name, path, sizeof(path)) == -1)
 		return -1;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* Written aside, then renamed into place: a reader (the run that finds
+	 * us dead) sees the whole text or none of it. */
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd == -1)
-		return setup_fail("create %s", path);
+		return setup_fail("create %s", tmp);
 	ok = write(fd, text, len) == (ssize_t)len;
 	if (close(fd) == -1 || !ok)
-		return setup_fail("write %s", path);
+		return setup_fail("write %s", tmp);
+	if (rename(tmp, path) == -1)
+		return setup_fail("rename %s to %s", tmp, path);
 	return 0;
 }
 
@@ -403,18 +419,48 @@ out:
 	return ret;
 }
 
+/* Remove everything in the directory dirfd but its lock. */
+static int remove_all_but_lock(int dirfd, const char *id)
+{
+	DIR *dir = fdopendir(dup(dirfd));
+	struct dirent *e;
+	int ret = 0;
+
+	if (dir == NULL)
+		return setup_fail("opendir %s", id);
+	while (ret == 0 && (e = readdir(dir)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    strcmp(e->d_name, "lock") != 0 && unlinkat(dirfd, e->d_name, 0) == -1)
+			ret = remove_tree(dirfd, e->d_name);
+	closedir(dir);
+	return ret;
+}
+
+/* The layer and the rest go while we hold our lock, so that no other run
+ * takes us for dead; the lock and the directory go last, under STATE_ROOT's
+ * lock, so that no other run ever sees the directory without its lock (which
+ * it would take for one a dead runtime left half-made). */
 int state_remove(struct state *st)
 {
-	int containers, ret = 0;
+	int containers, dirfd, ret = 0;
 
 	if (st->made) {
 		containers = open(STATE_ROOT "/" CONTAINERS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (containers == -1)
 			return setup_fail("open %s/%s", STATE_ROOT, CONTAINERS);
-		ret = remove_tree(containers, st->id);
-		close(containers);
+		dirfd = openat(containers, st->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dirfd == -1)
+			ret = setup_fail("open %s", st->dir);
+		else if ((ret = remove_all_but_lock(dirfd, st->id)) == 0)
+			ret = take_root_lock(st);
+		if (ret == 0 && ((unlinkat(dirfd, "lock", 0) == -1 && errno != ENOENT) ||
+				 unlinkat(containers, st->id, AT_REMOVEDIR) == -1))
+			ret = setup_fail("remove %s", st->dir);
 		if (ret == 0)
 			st->made = false;
+		if (dirfd != -1)
+			close(dirfd);
+		close(containers);
 	}
 	if (st->lock != -1)
 		close(st->lock);

@@ -75,7 +75,7 @@ int state_create(struct state *st, const struct claims *mine, uid_t layer_owner)
 /* Let go of STATE_ROOT's lock without making a directory (a failed start). */
 void state_unlock(struct state *st);
 
-/* Write text to STATE_ROOT/containers/ID/NAME, made or replaced. */
+/* Write text to STATE_ROOT/containers/ID/NAME, made or replaced whole. */
 int state_write(const struct state *st, const char *name, const char *text);
 
 /* STATE_ROOT/containers/ID/NAME */

@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
@@ -919,23 +920,75 @@ int cgroup_remove_stale(struct cgroup *cg, const char *pattern)
 
 int cgroup_remove_stale_at(struct cgroup *cg, const char *dir)
 {
-	const char *name = strrchr(dir, '/');
 	char parent[PATH_MAX];
 	size_t root_len;
+	int lock, held, ret = 0;
 
 	clear(cg);
 	if (cgroup_detect(cg) == -1)
 		return -1;
 	root_len = strlen(cg->root);
-	if (name == NULL || strlen(dir) >= PATH_MAX || strncmp(dir, cg->root, root_len) != 0 ||
-	    dir[root_len] != '/' || strstr(dir, "/..") != NULL)
+	if (strrchr(dir, '/') == NULL || strlen(dir) >= PATH_MAX ||
+	    strncmp(dir, cg->root, root_len) != 0 || dir[root_len] != '/' || strstr(dir, "/..") != NULL)
 		return fail(cg, 0, "%s is no cgroup under %s", dir, cg->root);
 	parent_of(dir, parent);
-	if (remove_stale_in(cg, parent, name + 1) == -1)
+	if ((lock = lock_parent(cg, parent)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	/* The runner named it exactly: even without our mark (it died
+	 * between mkdir and setxattr) it is ours to remove, once no live
+	 * runner holds it. */
+	held = lock_dir(dir, false);
+	if (held == -1 && errno != ENOENT)
+		ret = errno == EWOULDBLOCK ? fail(cg, 0, "%s is held by a live runner", dir)
+					   : fail(cg, errno, "flock %s", dir);
+	else if (held != -1) {
+		ret = remove_dir(cg, dir);
+		close(held);
+		if (ret == 0 && cg->version == 2)
+			ret = release_controllers(cg, parent);
+	}
+	close(lock);
+	return ret;
+}
+
+/* cgroup_remove_stale_named()'s search: every directory named `wanted`,
+ * at most SEARCH_DEPTH levels down. nftw(3) takes no argument for its
+ * callback; the search is one at a time. */
+#define SEARCH_DEPTH 16
+#define SEARCH_MAX 16
+static const char *wanted;
+static char found[SEARCH_MAX][PATH_MAX];
+static int nfound;
+
+static int note_if_wanted(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	if (flag != FTW_D)
+		return FTW_CONTINUE;
+	if (strcmp(path + ftw->base, wanted) == 0 && nfound < SEARCH_MAX) {
+		snprintf(found[nfound++], PATH_MAX, "%s", path);
+		return FTW_SKIP_SUBTREE;
+	}
+	return ftw->level >= SEARCH_DEPTH ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
+}
+
+int cgroup_remove_stale_named(struct cgroup *cg, const char *name)
+{
+	/* v1: the hierarchies are mounts below the root, to be walked into. */
+	int flags = FTW_PHYS | FTW_ACTIONRETVAL, ret = 0;
+
+	clear(cg);
+	if (cgroup_detect(cg) == -1)
 		return -1;
-	if (is_directory(dir))
-		return fail(cg, 0, "%s is still held by a runner, or would not go", dir);
-	return 0;
+	if (cg->version == 2)
+		flags |= FTW_MOUNT;
+	wanted = name;
+	nfound = 0;
+	if (nftw(cg->root, note_if_wanted, 16, flags) == -1)
+		return fail(cg, errno, "search %s for %s", cg->root, name);
+	for (int i = 0; i < nfound && ret == 0; i++)
+		ret = cgroup_remove_stale_at(cg, found[i]);
+	return ret;
 }
 
 const char *cgroup_error(const struct cgroup *cg)

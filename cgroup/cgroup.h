@@ -142,11 +142,18 @@ int cgroup_remove(struct cgroup *cg);
 int cgroup_remove_stale(struct cgroup *cg, const char *pattern);
 
 /* As cgroup_remove_stale(), for the one cgroup at dir (a directory a runner
- * recorded, e.g. in its state), wherever its parent is. Returns 0 when no
- * such cgroup is left (removed now, or gone before), or -1 with a message in
- * cg->error: it is not under the cgroup root, it is still held by a live
- * runner, or it would not go. */
+ * recorded, e.g. in its state), wherever its parent is, and even without
+ * this module's mark (its runner died before it could mark it). Returns 0
+ * when no such cgroup is left (removed now, or gone before), or -1 with a
+ * message in cg->error: it is not under the cgroup root, it is still held
+ * by a live runner, or it would not go. */
 int cgroup_remove_stale_at(struct cgroup *cg, const char *dir);
+
+/* cgroup_remove_stale_at() for every cgroup called name, wherever it is in
+ * the hierarchies (a runner that died before it could record where it made
+ * them); name must be unique to that runner. Returns 0, or -1 with a
+ * message in cg->error. */
+int cgroup_remove_stale_named(struct cgroup *cg, const char *name);
 
 /* The last error's message. */
 const char *cgroup_error(const struct cgroup *cg);

@@ -328,6 +328,27 @@ search example.test"
 	assert_failure
 }
 
+@test "a dead container's cgroups go even where no record says where, under any parent" {
+	# As a runtime killed between making its cgroups and recording them
+	# leaves it, from another session's cgroup: a cgroup named for its ID,
+	# and a state directory with no list (then with an empty one).
+	local hierarchy=/sys/fs/cgroup id record
+	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || hierarchy=/sys/fs/cgroup/pids
+	for record in none empty; do
+		id=$(printf '%08x' $((RANDOM * 32768 + RANDOM)))
+		mkdir -p "$hierarchy/image_layer_test_parent/basic_container-$id" "$STATE/$id"
+		chmod 710 "$STATE/$id"
+		[ "$record" = empty ] && : >"$STATE/$id/cgroups"
+		run container none true
+		local left
+		left=$(find "$hierarchy/image_layer_test_parent" -mindepth 1 -type d; [ ! -e "$STATE/$id" ] || echo "$STATE/$id")
+		find "$hierarchy/image_layer_test_parent" -depth -type d -exec rmdir {} + 2>/dev/null || true
+		rm -rf "${STATE:?}/$id"
+		assert_success
+		assert_equal "$left" ""
+	done
+}
+
 @test "the root filesystem is opened once, by descriptor, never looked up again by name" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	run strace -f -e trace=%file,open_tree,move_mount,fsconfig -o "$BATS_TEST_TMPDIR/trace" \
