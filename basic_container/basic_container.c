@@ -635,6 +635,20 @@ static void receive_console(struct container *c)
 		abandon(c, "copy the window size to the container's terminal: %s", strerror(errno));
 }
 
+/* The relay takes keys from stdin when it is one of the caller's
+ * terminals, and shows the container's terminal on the first of stdout,
+ * stderr and stdin that is. */
+static void relay_ends(unsigned terminals, struct supervision *s)
+{
+	s->in = terminals & (1u << STDIN_FILENO) ? STDIN_FILENO : -1;
+	if (terminals & (1u << STDOUT_FILENO))
+		s->out = STDOUT_FILENO;
+	else if (terminals & (1u << STDERR_FILENO))
+		s->out = STDERR_FILENO;
+	else
+		s->out = STDIN_FILENO;
+}
+
 /* The container runs: pass signals on, relay its terminal, wait for its end
  * (see supervise.h). */
 static int supervise_container(struct container *c)
@@ -643,6 +657,7 @@ static int supervise_container(struct container *c)
 				 .master = c->master };
 	int wstatus;
 
+	relay_ends(c->terminals, &s);
 	if (c->master != -1 && console_enter_raw() == -1)
 		abandon(c, "put the terminal in raw mode: %s", strerror(errno));
 	wstatus = supervise(&s);
@@ -684,7 +699,8 @@ int main(int argc, char *argv[])
 		create_cgroup(&c);
 	if (c.as_root && !c.opt.unlocked)
 		restrict_devices(&c);
-	c.has_console = !c.opt.unlocked && console_wanted();
+	c.terminals = caller_terminals();
+	c.has_console = !c.opt.unlocked && c.terminals != 0;
 	start_child(&c);
 	map_ids(&c);
 	if (c.has_cgroup && c.cgroup.version == 1)

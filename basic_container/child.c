@@ -267,7 +267,7 @@ static int start_own_session(const struct container *c)
 
 	if (!c->has_console)
 		return new_session();
-	master = console_create();
+	master = console_create(c->terminals);
 	if (master == -1)
 		return -1;
 	if (send_fd(c->sync[1], 't', master) == -1) {

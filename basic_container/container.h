@@ -43,6 +43,7 @@ struct container {
 	sigset_t old_mask;             /* the caller's, before we blocked signals */
 	int has_terminal;              /* we gave the terminal to the container */
 	bool has_console;              /* the container has a pty of its own */
+	unsigned terminals;            /* which of our fds 0-2 are terminals */
 };
 
 /* Print unless -q, and flush: before every clone and exec, under a pipe. */

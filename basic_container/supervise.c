@@ -103,9 +103,9 @@ static ssize_t read_some(int fd, struct buffer *buf)
 	return n;
 }
 
-static void relay_stdin(struct relay *r)
+static void relay_stdin(const struct supervision *s, struct relay *r)
 {
-	ssize_t n = read_some(STDIN_FILENO, &r->in);
+	ssize_t n = read_some(s->in, &r->in);
 
 	if (n > 0 || (n == -1 && errno == EAGAIN))
 		return;
@@ -135,7 +135,7 @@ static void relay_master(struct supervision *s, struct relay *r, short revents)
 
 static void relay_stdout(struct supervision *s, struct relay *r)
 {
-	if (write_some(STDOUT_FILENO, &r->out) == -1)
+	if (write_some(s->out, &r->out) == -1)
 		hang_up(s, r);
 }
 
@@ -150,21 +150,21 @@ static void set_events(const struct supervision *s, const struct relay *r, struc
 
 	p[SIGNALS] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
 	p[EXIT] = (struct pollfd){ .fd = s->pidfd, .events = POLLIN };
-	p[STDIN] = (struct pollfd){ .fd = relaying && r->stdin_open && r->in.len == 0 ? STDIN_FILENO : -1,
+	p[STDIN] = (struct pollfd){ .fd = relaying && r->stdin_open && r->in.len == 0 ? s->in : -1,
 				    .events = POLLIN };
 	p[MASTER] = (struct pollfd){ .fd = use_master ? s->master : -1,
 				     .events = (short)((r->out.len == 0 ? POLLIN : 0) |
 						       (r->in.len > 0 ? POLLOUT : 0)) };
-	p[STDOUT] = (struct pollfd){ .fd = relaying && r->out.len > 0 ? STDOUT_FILENO : -1,
+	p[STDOUT] = (struct pollfd){ .fd = relaying && r->out.len > 0 ? s->out : -1,
 				     .events = POLLOUT };
 }
 
-/* Write all of buf to stdout, blocking: the container has ended, there is
+/* Write all of buf to fd, blocking: the container has ended, there is
  * nothing else to attend to. */
-static bool flush_to_stdout(struct buffer *buf)
+static bool flush_to(int fd, struct buffer *buf)
 {
 	while (buf->len > 0) {
-		ssize_t n = write(STDOUT_FILENO, buf->data + buf->done, buf->len - buf->done);
+		ssize_t n = write(fd, buf->data + buf->done, buf->len - buf->done);
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -186,7 +186,7 @@ static void drain(struct supervision *s, struct relay *r)
 {
 	if (s->master < 0)
 		return;
-	while (flush_to_stdout(&r->out) && read_some(s->master, &r->out) > 0)
+	while (flush_to(s->out, &r->out) && read_some(s->master, &r->out) > 0)
 		;
 }
 
@@ -216,7 +216,7 @@ static int hold_slave(const struct supervision *s)
  * drain it. */
 static int relay_until_exit(struct supervision *s)
 {
-	struct relay r = { .stdin_open = true };
+	struct relay r = { .stdin_open = s->in >= 0 };
 	struct pollfd p[NFDS];
 
 	for (;;) {
@@ -231,7 +231,7 @@ static int relay_until_exit(struct supervision *s)
 		if (p[EXIT].revents)
 			break;
 		if (p[STDIN].revents)
-			relay_stdin(&r);
+			relay_stdin(s, &r);
 		if (p[MASTER].revents)
 			relay_master(s, &r, p[MASTER].revents);
 		if (p[STDOUT].revents && s->master >= 0)

@@ -23,6 +23,10 @@ struct supervision {
 	int pidfd;     /* for pid: pidfd_open(pid, 0), or clone()'s CLONE_PIDFD */
 	int sigfd;     /* from block_runtime_signals() */
 	int master;    /* the container's terminal (its pty master), or -1 */
+	int in;        /* with a master: the caller's descriptor whose input goes
+			* to it (stdin, when a terminal), or -1 */
+	int out;       /* with a master: the caller's descriptor its output goes
+			* to (a terminal: stdout, stderr or stdin) */
 };
 
 /* Until PID 1 ends:

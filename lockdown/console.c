@@ -14,8 +14,10 @@
 
 /* --- the runtime's side -------------------------------------------------- */
 
-/* The caller's settings, and whether the terminal may be in raw mode now.
- * Read by console_restore(), which a signal handler may call. */
+/* The caller's terminal we changed (stdin, or the one output goes to), its
+ * settings before, and whether they may be changed now. Read by
+ * console_restore(), which a signal handler may call. */
+static int taken_fd = -1;
 static struct termios saved;
 static volatile sig_atomic_t raw_taken;
 
@@ -24,21 +26,22 @@ static volatile sig_atomic_t raw_taken;
  * end a line). */
 static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGTRAP, SIGSYS };
 
+unsigned caller_terminals(void)
+{
+	unsigned fds = 0;
+
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (isatty(fd))
+			fds |= 1u << fd;
+	return fds;
+}
+
 /* The first of stdin, stdout and stderr that is a terminal, or -1. */
 static int caller_terminal(void)
 {
-	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
-		if (isatty(fd))
-			return fd;
-	return -1;
-}
+	unsigned fds = caller_terminals();
 
-bool console_wanted(void)
-{
-	/* Any of the three: a terminal handed over as stdout can be read from
-	 * (terminals are opened read-write) and reconfigured by the container
-	 * just as well as one on stdin. */
-	return caller_terminal() != -1;
+	return fds ? __builtin_ctz(fds) : -1;
 }
 
 void console_restore(void)
@@ -54,7 +57,7 @@ void console_restore(void)
 	sigemptyset(&ttou);
 	sigaddset(&ttou, SIGTTOU);
 	sigprocmask(SIG_BLOCK, &ttou, &old);
-	tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+	tcsetattr(taken_fd, TCSADRAIN, &saved);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	raw_taken = 0;
 	errno = err;
@@ -103,9 +106,9 @@ static bool sigttou_stops_us(void)
 
 /* Are we a background job of our controlling terminal? (When the terminal
  * is not our controlling one, tcgetpgrp() fails: no job control applies.) */
-static bool in_background(void)
+static bool in_background(int terminal)
 {
-	pid_t fg = tcgetpgrp(STDIN_FILENO);
+	pid_t fg = tcgetpgrp(terminal);
 
 	return fg > 0 && fg != getpgrp();
 }
@@ -115,36 +118,50 @@ static bool in_background(void)
  * asks for SIGTTOU from the background without changing anything. Returns
  * false when that cannot happen: SIGTTOU does not stop us, or our process
  * group is orphaned (EIO), with no shell left to continue it. */
-static bool wait_for_foreground(void)
+static bool wait_for_foreground(int terminal)
 {
-	while (in_background()) {
+	while (in_background(terminal)) {
 		if (!sigttou_stops_us())
 			return false;
-		if (tcdrain(STDIN_FILENO) == -1 && errno != EINTR)
+		if (tcdrain(terminal) == -1 && errno != EINTR)
 			return false;
 	}
 	return true;
 }
 
+/* Keys come from stdin when it is a terminal: all of its line discipline
+ * goes (cfmakeraw). Otherwise the caller's terminal only shows the output,
+ * which the container's terminal has already processed (NL to CR NL): only
+ * output processing goes, and what the user types there meanwhile is left
+ * as it is, not for the container. */
+static void make_raw(int terminal, struct termios *t)
+{
+	if (terminal == STDIN_FILENO)
+		cfmakeraw(t);
+	else
+		t->c_oflag &= ~(tcflag_t)OPOST;
+}
+
 int console_enter_raw(void)
 {
+	int terminal = caller_terminal();
 	struct termios raw;
 
-	/* Keys come from a pipe or a file: nothing to make raw. */
-	if (!isatty(STDIN_FILENO))
+	if (terminal == -1)
 		return 0;
 	/* Read the settings only in the foreground: in the background they may
 	 * be those the shell's line editor uses at its prompt (no echo), which
 	 * we must not hand back at exit. */
-	if (!wait_for_foreground())
+	if (!wait_for_foreground(terminal))
 		return 0;
-	if (tcgetattr(STDIN_FILENO, &saved) == -1 || restore_on_every_exit() == -1)
+	if (tcgetattr(terminal, &saved) == -1 || restore_on_every_exit() == -1)
 		return -1;
 	raw = saved;
-	cfmakeraw(&raw);
+	make_raw(terminal, &raw);
 	/* Marked first: a crash between the two must restore too. */
+	taken_fd = terminal;
 	raw_taken = 1;
-	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == -1) {
+	if (tcsetattr(terminal, TCSADRAIN, &raw) == -1) {
 		int err = errno;
 
 		raw_taken = 0;
@@ -200,19 +217,19 @@ static int bind_console(int slave)
 /* The slave becomes our controlling terminal and stdin, stdout, stderr. We
  * lead a new session without a terminal, so TIOCSCTTY makes this one ours
  * (tty_ioctl(4)), with our process group in its foreground. */
-static int attach_slave(int slave)
+static int attach_slave(int slave, unsigned fds)
 {
 	if (ioctl(slave, TIOCSCTTY, 0) == -1)
 		return setup_fail("ioctl(TIOCSCTTY)");
 	if (bind_console(slave) == -1)
 		return -1;
 	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
-		if (dup2(slave, fd) == -1)
+		if ((fds & (1u << fd)) && dup2(slave, fd) == -1)
 			return setup_fail("dup2(the terminal, %d)", fd);
 	return 0;
 }
 
-int console_create(void)
+int console_create(unsigned fds)
 {
 	int master, slave, status;
 
@@ -234,7 +251,7 @@ int console_create(void)
 		close(master);
 		return -1;
 	}
-	status = attach_slave(slave);
+	status = attach_slave(slave, fds);
 	if (slave > STDERR_FILENO && close(slave) == -1 && status == 0)
 		status = setup_fail("close the terminal's slave");
 	if (status == -1) {

@@ -14,7 +14,7 @@
  * interpreted there.
  *
  * Runtime side:
- *   if (console_wanted()) ... the child calls console_create() ...
+ *   if (caller_terminals()) ... the child calls console_create(them) ...
  *   master = recv_fd(...); console_copy_size(master);
  *   console_enter_raw(); supervise(...); console_restore();
  *
@@ -33,14 +33,19 @@
 
 /* --- the runtime's side -------------------------------------------------- */
 
-/* Should the container get a terminal of its own? Yes when our stdin,
- * stdout or stderr is a terminal: none of the caller's terminals may reach
- * the container. */
-bool console_wanted(void);
+/* Which of stdin, stdout and stderr are terminals: bit N for descriptor N.
+ * When any is, the container gets a terminal of its own: none of the
+ * caller's terminals may reach it (one handed over as stdout can be read
+ * from, and reconfigured, as well as one on stdin). Its terminal takes the
+ * place of those descriptors alone: a pipe or a file stays what it is, its
+ * bytes untouched by a terminal's line discipline (no CR before NL, no
+ * Ctrl-C in binary input). */
+unsigned caller_terminals(void);
 
-/* Save the caller's terminal settings (stdin; nothing to do when stdin
- * is no terminal) and put it in raw mode
- * (cfmakeraw(3)). From then on console_restore() runs at exit(), and a
+/* Save the settings of the caller's terminal and put it in raw mode
+ * (cfmakeraw(3)) when it is stdin; when only stdout or stderr is one, turn
+ * off its output processing alone (the container's terminal has done it).
+ * From then on console_restore() runs at exit(), and a
  * handler for the runtime's own crash signals (SIGSEGV SIGBUS SIGABRT SIGILL
  * SIGFPE SIGTRAP SIGSYS) restores the terminal and dies of the signal.
  * Returns 0 (also when, as above, the terminal is left as it is), or -1
@@ -65,11 +70,12 @@ int console_copy_size(int master);
  * newinstance,ptmxmode=0666), /dev/ptmx -> pts/ptmx and an empty file
  * /dev/console: start a new session (setsid), open a new pseudo-terminal
  * from /dev/ptmx, open its slave through the master (TIOCGPTPEER: no path
- * to look up), make it our controlling terminal (TIOCSCTTY) and our stdin,
- * stdout and stderr, and bind-mount it on /dev/console. Returns the master
- * (close-on-exec), which the caller sends to the runtime (send_fd) and then
- * closes; or -1 after setup_fail(). */
-int console_create(void);
+ * to look up), make it our controlling terminal (TIOCSCTTY) and each of
+ * stdin, stdout and stderr that fds names (bit N for descriptor N: those
+ * that were the caller's terminals), and bind-mount it on /dev/console.
+ * Returns the master (close-on-exec), which the caller sends to the runtime
+ * (send_fd) and then closes; or -1 after setup_fail(). */
+int console_create(unsigned fds);
 
 /* Without a terminal: start a new session (setsid) only, so that no
  * terminal of the caller is our controlling one. stdin, stdout and stderr

@@ -118,12 +118,18 @@ status_line() {
 	assert_output "1 0"
 }
 
-@test "a terminal of the caller's as stdout alone still gets the container a terminal of its own" {
-	# script(1) gives the runtime a terminal as stdout and stderr; stdin is a pipe.
-	run script -qec "true | $RUNTIME -q -r $ROOTFS_DIR/rootfs none sh -c 'tty; cut -d \" \" -f 7 /proc/1/stat'" /dev/null
+@test "a terminal of the caller's as stdout alone gets the container a terminal there; stdin stays the caller's pipe" {
+	# script(1) gives the runtime a terminal as stdout and stderr; stdin is a
+	# pipe, whose bytes must reach the command as they are (no line
+	# discipline), and each line ends in one CR NL: the caller's terminal
+	# does not process the output a second time.
+	run script -qec "printf 'piped\\0bytes' | $RUNTIME -q -r $ROOTFS_DIR/rootfs none sh -c 'od -An -c; readlink /proc/self/fd/1; readlink /proc/self/fd/0; cut -d \" \" -f 7 /proc/1/stat'" /dev/null
 	assert_success
-	assert_line --index 0 --regexp '^/dev/pts/0'
-	refute_line --index 1 --regexp '^0'
+	lines=("${lines[@]%$'\r'}")
+	assert_line --index 0 --regexp '^ +p +i +p +e +d +\\0 +b +y +t +e +s$'
+	assert_line --index 1 '/dev/pts/0'
+	assert_line --index 2 --regexp '^pipe:\[[0-9]+\]$'
+	refute_line --index 3 --regexp '^0'
 }
 
 @test "the environment holds the container's variables and -e, nothing of the caller's" {

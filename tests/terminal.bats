@@ -126,6 +126,16 @@ terminal_as_before() {
 	terminal_as_before
 }
 
+@test "at a terminal, a redirected stdout or stderr stays the caller's file, its bytes as written; stdin is the container's terminal" {
+	local out=$BATS_TEST_TMPDIR/out err=$BATS_TEST_TMPDIR/err
+	start_terminal 80 24
+	tmux_keys "'$RUNTIME' -q -r '$ROOTFS_DIR/rootfs' none sh -c 'printf \"a\\\\nb\\\\n\"; echo e >&2; tty' >'$out' 2>'$err'; echo \"runtime exited \$?\"" Enter
+	tmux_wait_for '^runtime exited 0$'
+	assert_equal "$(od -An -c "$out" | tr -s ' ')" " a \\n b \\n / d e v / p t s / 0 \\n"
+	assert_equal "$(od -An -c "$err" | tr -s ' ')" " e \\n"
+	terminal_as_before
+}
+
 @test "the caller's terminal is restored when the container is killed from outside" {
 	local runtime_process
 	start_terminal 80 24
