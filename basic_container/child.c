@@ -340,6 +340,16 @@ static void clean_environment(const struct container *c)
 	environ = env;
 }
 
+/* With -P the command keeps the caller's environment, as step 4 gave it;
+ * -e still sets what it names, the last of a name winning. */
+static int add_settings(const struct container *c)
+{
+	for (int i = 0; i < c->opt.nenv; i++)
+		if (putenv((char *)c->opt.env[i]) != 0)
+			return setup_fail("putenv(%s)", c->opt.env[i]);
+	return 0;
+}
+
 /* The command starts with the caller's signal mask, and with none of the
  * runtime's other file descriptors: whatever the caller left open (a pipe, a
  * directory of the host) must not reach into the container, as runc's
@@ -381,6 +391,8 @@ void container_main(struct container *c)
 		report_setup_failure(c);
 	if (!c->opt.unlocked)
 		clean_environment(c);
+	else if (add_settings(c) == -1)
+		report_setup_failure(c);
 	/* Our init keeps the signals blocked until it has forked the command,
 	 * and closes the sync socket itself. */
 	if (c->opt.init)

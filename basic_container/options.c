@@ -39,6 +39,7 @@ static const char usage_text[] =
 	"             set NAME in CMD's environment (repeatable); it starts with\n"
 	"             PATH, HOSTNAME, HOME=/root, TERM at a terminal and\n"
 	"             container=basic_container, nothing of the caller's\n"
+	"             (with -P: the caller's, and -e over it)\n"
 	"  -I, --init run a small init of ours as PID 1, which passes every\n"
 	"             signal on to CMD, reaps orphans and exits with CMD's status\n"
 	"\n"

@@ -132,12 +132,20 @@ status_line() {
 	refute_line --index 3 --regexp '^0'
 }
 
-@test "the environment holds the container's variables and -e, nothing of the caller's" {
+@test "the environment holds the container's variables and -e, nothing of the caller's; with -P the caller's and -e" {
 	run env SECRET_TOKEN=leak "$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" -H web1 -e GREETING=hi \
 		-e HOME=/home/x none env
 	assert_success
 	assert_equal "$(LC_ALL=C sort <<<"$output" | tr '\n' ' ')" \
 		"GREETING=hi HOME=/home/x HOSTNAME=web1 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin container=basic_container "
+	# -P keeps the caller's environment (step 4), and -e still applies.
+	run env SECRET_TOKEN=visible GREETING=caller "$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" -P \
+		-e GREETING=hi -e GREETING=again none env
+	assert_success
+	assert_line SECRET_TOKEN=visible
+	assert_line GREETING=again
+	refute_line GREETING=hi
+	refute_line GREETING=caller
 	run container -e NOVALUE none true
 	assert_failure 125
 	assert_output "basic_container: -e NOVALUE: expected NAME=VALUE"
