@@ -175,7 +175,7 @@ static int enter_filesystem(struct container *c)
 	/* The /etc files before the volumes: their mount points are made in
 	 * the layer, never in a host directory mounted on /etc. */
 	inet_ntop(AF_INET, &c->opt.ip, ip_text, sizeof(ip_text));
-	if (mount_etc_files(root, c->opt.hostname, c->opt.networked ? ip_text : NULL) == -1)
+	if (mount_etc_files(root, layer, c->opt.hostname, c->opt.networked ? ip_text : NULL) == -1)
 		goto out;
 	for (int i = 0; i < c->opt.nvolumes; i++)
 		if (mount_volume(root, c->opt.volumes[i].target, volumes[i]) == -1)

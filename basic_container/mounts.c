@@ -385,47 +385,78 @@ static int write_etc_files(int dir, const char *hostname, const char *ip)
 	return write_at(dir, "resolv.conf", servers);
 }
 
-/* The file etc/name of the root, to mount over: a regular file, made in the
- * layer when missing. A symlink there is replaced (in the layer) by a file:
- * followed, it could lead anywhere, and a mount on it would be refused. */
-static int open_etc_target(int etc, const char *name)
+/* Make etc/name a regular file to mount over, in the container's layer: a
+ * missing one is made, a symlink replaced by one (followed, it could lead
+ * anywhere, and a mount on it would be refused). Returns 0, or -1 after
+ * setup_fail(). */
+static int make_etc_target(int etc, const char *name)
 {
 	struct stat st;
-	bool missing = false;
 	int fd;
 
-	if (fstatat(etc, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-		if (errno != ENOENT)
-			return setup_fail("stat /etc/%s in the root filesystem", name);
-		missing = true;
-	} else if (S_ISLNK(st.st_mode)) {
+	if (fstatat(etc, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISREG(st.st_mode))
+			return 0;
+		if (!S_ISLNK(st.st_mode))
+			return setup_fail_msg("/etc/%s in the root filesystem is not a file", name);
 		if (unlinkat(etc, name, 0) == -1)
 			return setup_fail("replace the symlink /etc/%s", name);
-		missing = true;
-	} else if (!S_ISREG(st.st_mode)) {
-		return setup_fail_msg("/etc/%s in the root filesystem is not a file", name);
+	} else if (errno != ENOENT) {
+		return setup_fail("stat /etc/%s in the root filesystem", name);
 	}
 	/* Only when missing: opening the image's file for writing would copy
 	 * it up into the layer for nothing. */
-	if (missing) {
-		fd = openat(etc, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd == -1)
-			return setup_fail("create /etc/%s in the root filesystem", name);
-		close(fd);
-	}
-	fd = open_beneath(etc, name, O_PATH);
+	fd = openat(etc, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd == -1)
-		return setup_fail("open /etc/%s in the root filesystem", name);
-	return fd;
+		return setup_fail("create /etc/%s in the root filesystem", name);
+	close(fd);
+	return 0;
 }
 
-int mount_etc_files(int root, const char *hostname, const char *ip)
+/* Is etc/name a regular file of the image, to mount over as it is? */
+static bool is_etc_file(int etc, const char *name)
+{
+	struct stat st;
+
+	return fstatat(etc, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The root's /etc: made when missing in a layer; on the image itself
+ * (in_layer false) only opened, and -1 with errno ENOENT when it has none. */
+static int open_etc(int root, bool in_layer)
+{
+	int etc;
+
+	if (in_layer)
+		return make_dir_in_root(root, "/etc");
+	etc = openat2_fd(root, "/etc", O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	if (etc == -1 && errno != ENOENT && errno != ENOTDIR)
+		return setup_fail("open /etc in the root filesystem");
+	if (etc == -1)
+		errno = ENOENT;
+	return etc;
+}
+
+/* Mount the file name of files over etc/name. */
+static int mount_etc_file(int files, int etc, const char *name)
+{
+	int target = open_beneath(etc, name, O_PATH), tree, ret;
+
+	if (target == -1)
+		return setup_fail("open /etc/%s in the root filesystem", name);
+	tree = copy_mount(files, name, MOUNT_ATTR_RDONLY | PSEUDO_ATTRS);
+	ret = tree == -1 ? -1 : attach_mount(tree, target, name);
+	close(target);
+	return ret;
+}
+
+int mount_etc_files(int root, bool in_layer, const char *hostname, const char *ip)
 {
 	static const char *const names[] = { "hosts", "hostname", "resolv.conf" };
-	int etc = make_dir_in_root(root, "/etc"), proc = -1, files = -1, ret = -1;
+	int etc = open_etc(root, in_layer), proc = -1, files = -1, ret = -1;
 
 	if (etc == -1)
-		return -1;
+		return !in_layer && errno == ENOENT ? 0 : -1;
 	/* A tmpfs must be attached before a file of it can be bound
 	 * elsewhere (open_tree refuses a detached mount before Linux 6.15):
 	 * borrow the image's /proc, which procfs will cover anyway. */
@@ -441,15 +472,12 @@ int mount_etc_files(int root, const char *hostname, const char *ip)
 	if (write_etc_files(files, hostname, ip) == -1)
 		goto detach;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		int target = open_etc_target(etc, names[i]);
-		int tree = target == -1 ? -1 : copy_mount(files, names[i], MOUNT_ATTR_RDONLY | PSEUDO_ATTRS);
-
-		if (tree == -1 || attach_mount(tree, target, names[i]) == -1) {
-			if (target != -1)
-				close(target);
+		if (in_layer && make_etc_target(etc, names[i]) == -1)
 			goto detach;
-		}
-		close(target);
+		/* On the image itself only a file it has is covered: a file made
+		 * or a symlink replaced there would outlive the container. */
+		if (is_etc_file(etc, names[i]) && mount_etc_file(files, etc, names[i]) == -1)
+			goto detach;
 	}
 	ret = 0;
 detach:
@@ -460,7 +488,8 @@ out:
 		close(files);
 	if (proc != -1)
 		close(proc);
-	close(etc);
+	if (etc != -1)
+		close(etc);
 	return ret;
 }
 

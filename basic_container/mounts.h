@@ -42,8 +42,11 @@ int mount_volume(int root, const char *path, int tree);
 
 /* /etc/hosts, /etc/hostname and /etc/resolv.conf of the container, made on
  * a small tmpfs of its own (never on the host) and mounted read-only over
- * the image's. ip is NULL without a network. */
-int mount_etc_files(int root, const char *hostname, const char *ip);
+ * the image's. In a layer (in_layer) a missing one (or /etc) is made there
+ * first, and a symlink replaced by a file; on the image itself (-w, a plain
+ * user's run) nothing is changed: only the regular files it has are
+ * covered. ip is NULL without a network. */
+int mount_etc_files(int root, bool in_layer, const char *hostname, const char *ip);
 
 /* A fresh /proc for the container's PID namespace; returns its mount. */
 int mount_proc(int root);

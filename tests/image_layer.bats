@@ -273,6 +273,25 @@ ls: /etc/from-a: No such file or directory"
 	done
 }
 
+@test "-w changes nothing in the image's /etc: only a file it has is covered, none is made or replaced" {
+	local img=$BATS_TEST_TMPDIR/img before
+	cp -a "$ROOTFS_DIR/rootfs" "$img"
+	rm -f "$img/etc/hostname" "$img/etc/resolv.conf" "$img/etc/hosts"
+	echo "image's hosts" >"$img/etc/hosts"
+	ln -s /nowhere "$img/etc/resolv.conf"
+	before=$(listing "$img/etc")
+	run "$RUNTIME" -q -w -r "$img" -H web1 none sh -c 'grep -c web1 /etc/hosts; ls /etc/hostname'
+	assert_failure
+	assert_line --index 0 1
+	assert_line --partial "/etc/hostname: No such file or directory"
+	assert_equal "$(listing "$img/etc")" "$before"
+	assert_equal "$(cat "$img/etc/hosts")" "image's hosts"
+	rm -rf "$img/etc"
+	run "$RUNTIME" -q -w -r "$img" none true
+	assert_success
+	assert [ ! -e "$img/etc" ]
+}
+
 @test "/etc/hosts, /etc/hostname and /etc/resolv.conf are the container's own, read-only" {
 	run container -H web1 none sh -c 'cat /etc/hostname /etc/hosts; echo x >> /etc/hosts'
 	assert_failure
