@@ -18,6 +18,7 @@
 #include <linux/sched.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -265,11 +266,18 @@ static void claim_state(struct container *c)
 static void create_cgroup(struct container *c)
 {
 	char name[64], dirs[4 * PATH_MAX] = "";
+	uint32_t suffix;
 
-	if (c->has_state)
+	/* Without a state directory (a plain user) the name is our PID and a
+	 * random part: the kernel reuses PIDs, maybe while a killed run's
+	 * cgroup still holds the name. */
+	if (c->has_state) {
 		snprintf(name, sizeof(name), CGROUP_PREFIX "%s", c->state.id);
-	else
-		snprintf(name, sizeof(name), CGROUP_PREFIX "%ld", (long)getpid());
+	} else {
+		if (getrandom(&suffix, sizeof(suffix), 0) != sizeof(suffix))
+			abandon(c, "getrandom: %s", strerror(errno));
+		snprintf(name, sizeof(name), CGROUP_PREFIX "%ld-%08" PRIx32, (long)getpid(), suffix);
+	}
 	if (c->as_root)
 		c->opt.limits.controllers = CG_CONTAINER;
 	if (cgroup_open(&c->cgroup, name, &c->opt.limits) == -1)
