@@ -551,14 +551,10 @@ static void send_mounts(struct container *c)
 		if (userns == -1)
 			abandon(c, "open %s: %s", path, strerror(errno));
 	}
-	/* nodev: a device node in an image (or a volume) opens nothing. */
-	send_mount(c, c->image, c->opt.rootfs, userns, MOUNT_ATTR_NODEV, 'i');
-	for (int i = 0; i < c->opt.nvolumes; i++) {
-		const struct volume *v = &c->opt.volumes[i];
-
-		send_mount(c, v->fd, v->host, userns, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID |
-			   (v->read_only ? MOUNT_ATTR_RDONLY : 0), 'v');
-	}
+	send_mount(c, c->image, c->opt.rootfs, userns, IMAGE_ATTRS, 'i');
+	for (int i = 0; i < c->opt.nvolumes; i++)
+		send_mount(c, c->opt.volumes[i].fd, c->opt.volumes[i].host, userns,
+			   volume_attrs(&c->opt.volumes[i]), 'v');
 	if (userns != -1)
 		close(userns);
 }

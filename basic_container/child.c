@@ -99,11 +99,12 @@ static int configure_eth0(struct netlink *nl, const struct container *c)
 
 /* Rootless, the runtime could not copy the image's mount: we do, by the
  * path the runtime resolved, in our own mount namespace (where we are root),
- * and check that it is still the directory the runtime opened. */
-static int copy_own_mount(int opened, const char *path, const char *what)
+ * with the attributes the runtime would give it, and check that it is still
+ * the directory the runtime opened. */
+static int copy_own_mount(int opened, const char *path, const char *what, unsigned attrs)
 {
 	struct stat want, got;
-	int tree = copy_mount(AT_FDCWD, path, 0);
+	int tree = copy_mount(AT_FDCWD, path, attrs);
 
 	if (tree == -1)
 		return -1;
@@ -122,10 +123,10 @@ static int receive_mounts(struct container *c, int *image, int volumes[])
 	char other[64];
 
 	if (!c->as_root) {
-		*image = copy_own_mount(c->image, c->image_path, "rootfs");
+		*image = copy_own_mount(c->image, c->image_path, "rootfs", IMAGE_ATTRS);
 		for (int i = 0; *image != -1 && i < c->opt.nvolumes; i++)
 			if ((volumes[i] = copy_own_mount(c->opt.volumes[i].fd, c->opt.volumes[i].host,
-							 "volume")) == -1)
+							 "volume", volume_attrs(&c->opt.volumes[i]))) == -1)
 				return -1;
 		return *image == -1 ? -1 : 0;
 	}

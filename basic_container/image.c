@@ -118,6 +118,11 @@ static int idmap_failed(int dirfd, const char *path)
 	return setup_fail("idmap %s (mount_setattr MOUNT_ATTR_IDMAP)", path);
 }
 
+unsigned volume_attrs(const struct volume *v)
+{
+	return MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID | (v->read_only ? MOUNT_ATTR_RDONLY : 0);
+}
+
 int copy_for_container(int dirfd, const char *path, int userns_fd, unsigned attrs)
 {
 	/* Private: a copy of a shared mount (systemd makes / shared) joins its

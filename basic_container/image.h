@@ -17,6 +17,7 @@
 #define IMAGE_H
 
 #include <stdbool.h>
+#include <sys/mount.h>
 
 /* -v HOST_DIR:CONTAINER_DIR[:ro|:rw] */
 struct volume {
@@ -26,6 +27,14 @@ struct volume {
 	bool read_only;
 	int fd;                 /* HOST_DIR, opened once; -1 before */
 };
+
+/* The mount attributes of the image's copy, made by the runtime or (a
+ * plain user's run) by the container: nodev, so that a device node in the
+ * image, as a tarball may carry, opens nothing. */
+#define IMAGE_ATTRS MOUNT_ATTR_NODEV
+
+/* Those of a volume's copy: nodev and nosuid, and read-only with :ro. */
+unsigned volume_attrs(const struct volume *v);
 
 /* Parse spec into v, or exit 125 with one line saying what is wrong. */
 void parse_volume(const char *spec, struct volume *v);

@@ -317,6 +317,25 @@ assert_no_cgroup_left() {
 	assert_line --index 2 inside_container
 }
 
+@test "a plain user's :ro volume refuses writes; the image and volumes are nodev, volumes nosuid, as root's" {
+	require_userns
+	local own="$ROOTFS_DIR/own_volumes" vol="$ROOTFS_DIR/own_volume"
+	cp -a "$ROOTFS_DIR/rootfs" "$own"
+	mkdir "$vol"
+	chown -R 65534:65534 "$own" "$vol"
+	run as_nobody "$RUNTIME" -q -r "$own" -v "$vol:/ro:ro" -v "$vol:/rw" none sh -c \
+		'echo x >/rw/written; echo x >/ro/refused; for m in / /ro /rw; do awk -v m="$m" "\$5 == m { print m, \$6 }" /proc/self/mountinfo; done'
+	rm -rf "$own"
+	assert_success
+	assert [ -f "$vol/written" ]
+	assert [ ! -e "$vol/refused" ]
+	rm -rf "$vol"
+	assert_line --partial "can't create /ro/refused: Read-only file system"
+	assert_line --regexp '^/ rw,nodev,'
+	assert_line --regexp '^/ro ro,nosuid,nodev,'
+	assert_line --regexp '^/rw rw,nosuid,nodev,'
+}
+
 @test "a plain user with a range in /etc/subuid gets it as IDs 1 and up, through newuidmap" {
 	require_userns
 	command -v newuidmap >/dev/null || skip "newuidmap is not installed (package uidmap)"
