@@ -38,6 +38,7 @@
 #include "../lockdown/console.h"
 #include "../lockdown/devices.h"
 #include "common.h"
+#include "container.h"
 #include "fd_passing.h"
 #include "idmap.h"
 #include "image.h"
@@ -47,12 +48,8 @@
 #include "signals.h"
 #include "state.h"
 #include "supervise.h"
-#include "container.h"
 
 #define CGROUP_PREFIX "basic_container-"
-
-
-
 
 void say(const struct options *opt, const char *fmt, ...)
 {
@@ -96,10 +93,16 @@ static void open_host_dirs(struct container *c)
 		c->opt.volumes[i].fd = open_host_dir(c->opt.volumes[i].host, "volume");
 }
 
-/* Whether ip lies in the subnet of prefix p. */
-static int in_subnet(struct in_addr ip, const struct ipv4_prefix *p)
+/* The netmask of a prefix length, in network byte order. */
+static uint32_t netmask(int prefixlen)
 {
-	uint32_t mask = p->prefixlen ? htonl(~0u << (32 - p->prefixlen)) : 0;
+	return prefixlen ? htonl(~0u << (32 - prefixlen)) : 0;
+}
+
+/* Whether ip lies in the subnet of prefix p. */
+static bool in_subnet(struct in_addr ip, const struct ipv4_prefix *p)
+{
+	uint32_t mask = netmask(p->prefixlen);
 
 	return (ip.s_addr & mask) == (p->addr.s_addr & mask);
 }
@@ -124,7 +127,7 @@ static void check_ip_in_subnet(struct container *c)
 	}
 	c->bridge.addr = gw->addr;
 	c->bridge.prefixlen = gw->prefixlen;
-	mask = gw->prefixlen ? htonl(~0u << (32 - gw->prefixlen)) : 0;
+	mask = netmask(gw->prefixlen);
 	net = gw->addr.s_addr & mask;
 	inet_ntop(AF_INET, &gw->addr, br_text, sizeof(br_text));
 	if (ip == gw->addr.s_addr)
@@ -282,7 +285,7 @@ static void create_cgroup(struct container *c)
 		c->opt.limits.controllers = CG_CONTAINER;
 	if (cgroup_open(&c->cgroup, name, &c->opt.limits) == -1)
 		abandon(c, "%s", cgroup_error(&c->cgroup));
-	c->has_cgroup = 1;
+	c->has_cgroup = true;
 	if (!c->has_state)
 		return;
 	/* Where they are, for the run that finds us dead (see above). */
@@ -492,7 +495,7 @@ static void give_terminal(struct container *c)
 		abandon(c, "setpgid(%ld): %s", (long)c->pid, strerror(errno));
 	if (tcsetpgrp(STDIN_FILENO, c->pid) == -1)
 		abandon(c, "tcsetpgrp(%ld): %s", (long)c->pid, strerror(errno));
-	c->has_terminal = 1;
+	c->has_terminal = true;
 }
 
 /* The child has gone while we spoke to it: a step failed, and its report

@@ -33,7 +33,7 @@ struct container {
 	struct bridge bridge;          /* when networked */
 	struct netlink nl;             /* the parent's, on the host */
 	struct cgroup cgroup;
-	int has_cgroup;
+	bool has_cgroup;
 	int sync[2];                   /* [0] the parent's end, [1] the child's */
 	pid_t pid;                     /* the child, as the host sees it */
 	int pidfd;                     /* the child, for good (see supervise.h) */
@@ -41,7 +41,7 @@ struct container {
 	int master;                    /* its terminal's master, or -1 */
 	char veth[IF_NAMESIZE];        /* the host end */
 	sigset_t old_mask;             /* the caller's, before we blocked signals */
-	int has_terminal;              /* we gave the terminal to the container */
+	bool has_terminal;             /* we gave the terminal to the container */
 	bool has_console;              /* the container has a pty of its own */
 	unsigned terminals;            /* which of our fds 0-2 are terminals */
 };

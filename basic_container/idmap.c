@@ -116,9 +116,6 @@ static bool is_living_claim(const struct claim_list *living, uint64_t first, uin
 	return false;
 }
 
-/* The first range of 65536 from ID_RANGE_FIRST on, in steps of 65536, that
- * no account, no subordinate range and no living container touches. The
- * search stops below 2^31: IDs above are negative to some programs. */
 /* Every host ID an account or a subordinate range holds. */
 static int collect_host_ids(struct spans *used)
 {
@@ -147,6 +144,9 @@ static int check_chosen_range(const struct id_map *m, const struct claim_list *l
 	return ret;
 }
 
+/* The first range of 65536 from ID_RANGE_FIRST on, in steps of 65536, that
+ * no account, no subordinate range and no living container touches. The
+ * search stops below 2^31: IDs above are negative to some programs. */
 static int pick_range(struct id_map *m, const struct claim_list *living)
 {
 	struct spans used = { 0 };

@@ -40,7 +40,8 @@ unsigned volume_attrs(const struct volume *v);
 void parse_volume(const char *spec, struct volume *v);
 
 /* Open a directory of the host by descriptor (O_PATH), or exit 125 with
- * one line; what says what it is ("root filesystem", "volume"). */
+ * one line; what says what it is ("rootfs", which also names the way to
+ * make a missing image, or "volume"). */
 int open_host_dir(const char *path, const char *what);
 
 /* A detached, private copy of the mount at the directory dirfd, with the

@@ -38,7 +38,9 @@ static int mask(int dir, const char *top, const char *path)
 	/* /dev/null is a device: its copy must not be nodev, or opening the
 	 * mask fails instead of reading nothing. */
 	if (S_ISDIR(st.st_mode))
-		cover = new_mount("tmpfs", "size=0,mode=0555", ATTRS);
+		/* Read-only as a filesystem too ("ro"), not only as a mount:
+		 * tmpfs takes size=0 for no limit, not for no room. */
+		cover = new_mount("tmpfs", "ro,mode=0555", ATTRS);
 	else
 		cover = copy_mount(AT_FDCWD, "/dev/null", ATTRS & ~MOUNT_ATTR_NODEV);
 	if (cover == -1 || attach_mount(cover, target, path) == -1) {
@@ -49,14 +51,16 @@ static int mask(int dir, const char *top, const char *path)
 	return 0;
 }
 
-/* Mount dir/path over itself, read-only: a bind mount's flags are its own. */
+/* Mount dir/path over itself, read-only: a bind mount's flags are its own.
+ * The copy is made from the descriptor opened beneath dir, never from the
+ * path looked up again. */
 static int make_read_only(int dir, const char *top, const char *path)
 {
 	int target = open_beneath(dir, path, O_PATH), copy;
 
 	if (target == -1)
 		return errno == ENOENT ? 0 : setup_fail("open %s/%s", top, path);
-	copy = copy_mount(dir, path, ATTRS);
+	copy = copy_mount(target, "", ATTRS);
 	if (copy == -1 || attach_mount(copy, target, path) == -1) {
 		close(target);
 		return -1;
