@@ -323,6 +323,7 @@ assert_no_cgroup_left() {
 	cp -a "$ROOTFS_DIR/rootfs" "$own"
 	mkdir "$vol"
 	chown -R 65534:65534 "$own" "$vol"
+	# shellcheck disable=SC2016  # expanded by the container's shell
 	run as_nobody "$RUNTIME" -q -r "$own" -v "$vol:/ro:ro" -v "$vol:/rw" none sh -c \
 		'echo x >/rw/written; echo x >/ro/refused; for m in / /ro /rw; do awk -v m="$m" "\$5 == m { print m, \$6 }" /proc/self/mountinfo; done'
 	rm -rf "$own"

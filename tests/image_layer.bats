@@ -286,7 +286,7 @@ ls: /etc/from-a: No such file or directory"
 	assert_line --partial "/etc/hostname: No such file or directory"
 	assert_equal "$(listing "$img/etc")" "$before"
 	assert_equal "$(cat "$img/etc/hosts")" "image's hosts"
-	rm -rf "$img/etc"
+	rm -rf "${img:?}/etc"
 	run "$RUNTIME" -q -w -r "$img" none true
 	assert_success
 	assert [ ! -e "$img/etc" ]
