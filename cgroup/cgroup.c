@@ -361,10 +361,11 @@ static int create_v1(struct cgroup *cg, const char *name, const struct cgroup_li
  * "-cpu", holds the parent's lock (see "Sharing"). Where we differ from
  * systemd: a controller that someone else turned on again while ours were
  * there, and that nothing uses yet, goes off with ours; and after a kill -9
- * a controller stays on until the next runner's cleanup removes the dead
- * runner's cgroup. The record is written after the "+cpu": a runner killed
- * in between leaves a controller on, which is what runc always does, rather
- * than turn off one it never turned on. */
+ * a controller stays on until the next runner of ours is done. The record
+ * is written before the "+cpu": a runner killed in between leaves a record
+ * of a controller it never turned on, which the next runner turns off only
+ * where it is on and nothing relies on it, as above. Written after, a kill
+ * in between would leave the controller on for good, with no record. */
 
 /* A limit file and the value its first word holds while unset. */
 static const struct {
@@ -505,8 +506,8 @@ static int add_to_record(struct cgroup *cg, const char *parent, const char *adde
 	return 0;
 }
 
-/* Enable in parent's cgroup.subtree_control the controllers lim wants that
- * are missing there, and record them. The caller holds the parent's lock. */
+/* Record, then enable in parent's cgroup.subtree_control, the controllers
+ * lim wants that are missing there. The caller holds the parent's lock. */
 static int enable_controllers(struct cgroup *cg, const char *parent,
 			      const struct cgroup_limits *lim)
 {
@@ -539,6 +540,8 @@ static int enable_controllers(struct cgroup *cg, const char *parent,
 	}
 	if (words[0] == '\0')
 		return 0;
+	if (add_to_record(cg, parent, added) == -1)
+		return -1;
 	if (write_file(path, words) == -1) {
 		int err = errno;
 
@@ -550,7 +553,7 @@ static int enable_controllers(struct cgroup *cg, const char *parent,
 				    "to an empty cgroup, e.g. CGROUP_PARENT=/)", words, path);
 		return fail(cg, err, "write '%s' to %s", words, path);
 	}
-	return add_to_record(cg, parent, added);
+	return 0;
 }
 
 /* The parent directory of cgroup dir, in parent. */

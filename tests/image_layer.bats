@@ -70,6 +70,11 @@ pid1_uid() {
 	awk '/^Uid:/ { print $2 }' "/proc/$child/status"
 }
 
+# The controllers the root of a v2 hierarchy hands down (nothing on v1).
+root_controllers() {
+	cat /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+}
+
 assert_nothing_left() {
 	run find "$STATE" -mindepth 1 -maxdepth 1
 	assert_output ""
@@ -331,8 +336,27 @@ search example.test"
 	assert_nothing_left
 }
 
+@test "on v2, kill -9 of the runtime as it hands a controller down leaves it on only until the next container is done" {
+	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] ||
+		skip "cgroup v1: controllers are not handed down (run on v2: make test-vm)"
+	command -v strace >/dev/null || skip "strace is not installed"
+	local controllers
+	controllers=$(root_controllers)
+	[[ " $controllers " != *" cpu "* ]] || skip "the root hands cpu down already"
+	# The runtime's first setxattr(2) is its record of the controllers it
+	# turns on at the root: strace kills it there, before or after the "+cpu".
+	run strace -f -o /dev/null -e trace=setxattr -e inject=setxattr:signal=KILL \
+		"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" none true
+	assert_failure 137
+	run container none true
+	assert_success
+	assert_equal "$(root_controllers)" "$controllers"
+	assert_nothing_left
+}
+
 @test "kill -9 of the runtime at any moment leaves nothing behind once the next container ran" {
-	local i delay
+	local i delay controllers
+	controllers=$(root_controllers)
 	for i in $(seq 1 12); do
 		delay=$(printf '0.%03d' $(((i * 37) % 120)))
 		"$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" -m 32M -p 20 none sleep 5 3>&- &
@@ -343,6 +367,7 @@ search example.test"
 	run container -m 32M none true
 	assert_success
 	assert_nothing_left
+	assert_equal "$(root_controllers)" "$controllers"
 	run pgrep -f "^sleep 5$"
 	assert_failure
 }
