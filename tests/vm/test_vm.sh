@@ -253,6 +253,16 @@ save_logs() {
 	fi
 }
 
+# failures: from the guest's log on stdin, each failed test with the lines
+# of diagnostics that follow it (at most 30: CI keeps only what the host
+# prints), run.sh's own complaints, and Check's failures.
+failures() {
+	awk '/^not ok / { print; left = 30; next }
+		/^#/ && left > 0 { print; left--; next }
+		{ left = 0 }
+		/^run\.sh: |^[^ :]+:[0-9]+:[EF]:/ { print }'
+}
+
 # report: what the guest saw, its failures and summary line; exit with its
 # status.
 report() {
@@ -267,7 +277,7 @@ report() {
 	if [ "$status" = 124 ]; then
 		say "the suite did not finish within $VM_SUITE_TIMEOUT s in the guest"
 	fi
-	grep -E '^not ok |^run\.sh: |^[^ :]+:[0-9]+:[EF]:' "$LOG_DIR/make-test.log" || true
+	failures <"$LOG_DIR/make-test.log"
 	grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$LOG_DIR/make-test.log" | tail -n 1 ||
 		say "the guest printed no summary line"
 	exit "$status"
