@@ -450,6 +450,19 @@ static int read_record(struct cgroup *cg, const char *parent, char *buf, size_t 
 	return 0;
 }
 
+/* Set parent's record to record, or remove it when record is "". */
+static int set_record(struct cgroup *cg, const char *parent, const char *record)
+{
+	if (record[0] == '\0') {
+		if (removexattr(parent, ENABLED_XATTR) == -1 && errno != ENODATA)
+			return fail(cg, errno, "removexattr %s on %s", ENABLED_XATTR, parent);
+		return 0;
+	}
+	if (setxattr(parent, ENABLED_XATTR, record, strlen(record), 0) == -1)
+		return fail(cg, errno, "setxattr %s on %s", ENABLED_XATTR, parent);
+	return 0;
+}
+
 /* The last cgroup of ours under parent is gone: turn off what we turned on
  * there and nothing else relies on, and forget the record. The caller holds
  * the parent's lock. Returns 0, or -1. */
@@ -480,30 +493,41 @@ static int release_controllers(struct cgroup *cg, const char *parent)
 		if (write_file(path, word) == -1 && errno != EBUSY)
 			return fail(cg, errno, "write '%s' to %s", word, path);
 	}
-	if (removexattr(parent, ENABLED_XATTR) == -1 && errno != ENODATA)
-		return fail(cg, errno, "removexattr %s on %s", ENABLED_XATTR, parent);
-	return 0;
+	return set_record(cg, parent, "");
 }
 
-/* Add the words of added ("cpu pids") to parent's record. */
-static int add_to_record(struct cgroup *cg, const char *parent, const char *added)
+/* Add the words of added ("cpu pids") to record, parent's record. */
+static int add_to_record(struct cgroup *cg, const char *parent, const char *record,
+			 const char *added)
 {
-	char record[256];
+	char updated[256];
 	size_t len;
 
-	if (read_record(cg, parent, record, sizeof(record)) == -1)
-		return -1;
+	snprintf(updated, sizeof(updated), "%s", record);
 	for (int c = 0; c < CG_NCONTROLLERS; c++) {
 		if (!has_word(added, controller_name[c], " ") ||
-		    has_word(record, controller_name[c], " "))
+		    has_word(updated, controller_name[c], " "))
 			continue;
-		len = strlen(record);
-		snprintf(record + len, sizeof(record) - len, "%s%s", len ? " " : "",
+		len = strlen(updated);
+		snprintf(updated + len, sizeof(updated) - len, "%s%s", len ? " " : "",
 			 controller_name[c]);
 	}
-	if (setxattr(parent, ENABLED_XATTR, record, strlen(record), 0) == -1)
-		return fail(cg, errno, "setxattr %s on %s", ENABLED_XATTR, parent);
-	return 0;
+	return set_record(cg, parent, updated);
+}
+
+/* Keep cg's error message while cleanup may write its own: the first error
+ * stays, a second is added as "(left behind: ...)". Returns -1. */
+static int keep_first_error(struct cgroup *cg, const char *first, int cleanup)
+{
+	char second[sizeof(cg->error)];
+
+	if (cleanup == -1) {
+		strcpy(second, cg->error);
+		snprintf(cg->error, sizeof(cg->error), "%s (left behind: %s)", first, second);
+	} else {
+		strcpy(cg->error, first);
+	}
+	return -1;
 }
 
 /* Record, then enable in parent's cgroup.subtree_control, the controllers
@@ -512,6 +536,7 @@ static int enable_controllers(struct cgroup *cg, const char *parent,
 			      const struct cgroup_limits *lim)
 {
 	char path[PATH_MAX], available[1024], enabled[1024], words[64] = "", added[64] = "";
+	char record[256], first[sizeof(cg->error)];
 
 	if (join_path(cg, path, parent, "cgroup.controllers") == -1)
 		return -1;
@@ -540,7 +565,8 @@ static int enable_controllers(struct cgroup *cg, const char *parent,
 	}
 	if (words[0] == '\0')
 		return 0;
-	if (add_to_record(cg, parent, added) == -1)
+	if (read_record(cg, parent, record, sizeof(record)) == -1 ||
+	    add_to_record(cg, parent, record, added) == -1)
 		return -1;
 	if (write_file(path, words) == -1) {
 		int err = errno;
@@ -548,10 +574,15 @@ static int enable_controllers(struct cgroup *cg, const char *parent,
 		/* The "no internal processes" rule: a non-root cgroup that holds
 		 * processes cannot hand controllers down to children. */
 		if (err == EBUSY)
-			return fail(cg, err, "write '%s' to %s (a v2 cgroup holding processes "
-				    "cannot enable controllers for its children; set CGROUP_PARENT "
-				    "to an empty cgroup, e.g. CGROUP_PARENT=/)", words, path);
-		return fail(cg, err, "write '%s' to %s", words, path);
+			fail(cg, err, "write '%s' to %s (a v2 cgroup holding processes "
+			     "cannot enable controllers for its children; set CGROUP_PARENT "
+			     "to an empty cgroup, e.g. CGROUP_PARENT=/)", words, path);
+		else
+			fail(cg, err, "write '%s' to %s", words, path);
+		/* The kernel turns on all of the words or none: the record goes
+		 * back to what it was. */
+		strcpy(first, cg->error);
+		return keep_first_error(cg, first, set_record(cg, parent, record));
 	}
 	return 0;
 }
@@ -561,21 +592,6 @@ static void parent_of(const char *dir, char *parent)
 {
 	strcpy(parent, dir);
 	*strrchr(parent, '/') = '\0';
-}
-
-/* Keep cg's error message while cleanup may write its own: the first error
- * stays, a second is added as "(left behind: ...)". Returns -1. */
-static int keep_first_error(struct cgroup *cg, const char *first, int cleanup)
-{
-	char second[sizeof(cg->error)];
-
-	if (cleanup == -1) {
-		strcpy(second, cg->error);
-		snprintf(cg->error, sizeof(cg->error), "%s (left behind: %s)", first, second);
-	} else {
-		strcpy(cg->error, first);
-	}
-	return -1;
 }
 
 /* v2: one hierarchy, one directory, in dir[0]. When no directory was made,

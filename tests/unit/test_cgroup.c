@@ -760,6 +760,27 @@ START_TEST(v2_stale_removal_turns_off_what_a_dead_runner_turned_on)
 }
 END_TEST
 
+/* While another cgroup of ours keeps the record, a "+cpu" the kernel refuses
+ * (here: cgroup.subtree_control is /dev/full) must not stay in it. */
+START_TEST(v2_a_refused_enable_leaves_the_record_as_it_was)
+{
+	struct cgroup_limits memory = { .memory_bytes = 1 << 24 }, cpu = { .cpu_thousandths = 500 };
+	struct cgroup working, refused;
+
+	fake_v2("cpu memory pids\n");
+	kernel_enabled("memory pids\n");
+	ck_assert_int_eq(cgroup_create(&working, "working", &memory), 0);
+	ck_assert_int_eq(unlink(at("cgroup.subtree_control")), 0);
+	ck_assert_int_eq(symlink("/dev/full", at("cgroup.subtree_control")), 0);
+	ck_assert_int_eq(cgroup_create(&refused, NAME, &cpu), -1);
+	ck_assert_msg(strstr(cgroup_error(&refused), "write '+cpu'") != NULL, "%s",
+		      cgroup_error(&refused));
+	ck_assert_str_eq(xattr_of(root, RECORD), "");
+	ck_assert(!exists(at(NAME)));
+	ck_assert_int_eq(cgroup_remove(&working), 0);
+}
+END_TEST
+
 START_TEST(v2_missing_controller_is_a_clear_error)
 {
 	struct cgroup cg;
@@ -1012,6 +1033,7 @@ static Suite *cgroup_suite(void)
 	tcase_add_test(v2, v2_leaves_on_what_another_cgroup_hands_down);
 	tcase_add_test(v2, v2_leaves_on_what_another_cgroup_sets_a_limit_with);
 	tcase_add_test(v2, v2_stale_removal_turns_off_what_a_dead_runner_turned_on);
+	tcase_add_test(v2, v2_a_refused_enable_leaves_the_record_as_it_was);
 	tcase_add_test(v2, v2_missing_controller_is_a_clear_error);
 	tcase_add_test(v2, v2_add_process_and_oom_kills);
 	tcase_add_test(v2, v2_remove_writes_cgroup_kill);
