@@ -262,6 +262,18 @@ static void claim_state(struct container *c)
 	c->has_state = true;
 }
 
+/* A plain user's runs keep no state that says where their cgroups are: those
+ * a kill -9 left under our parent are found by their names (PID and random
+ * part) and their free locks (see cgroup.h), as cgroup_exec finds its own.
+ * A failure is reported, and we go on with our own cgroup. */
+static void remove_stale_user_cgroups(void)
+{
+	struct cgroup stale;
+
+	if (cgroup_remove_stale(&stale, CGROUP_PREFIX "*-*") == -1)
+		warnMsg("%s", cgroup_error(&stale));
+}
+
 /* As root, every container gets a cgroup, limits or not: the kernel's way to
  * find (and kill) all of its processes, the place for its device policy,
  * and what it sees of itself at /sys/fs/cgroup. A plain user gets one only
@@ -277,6 +289,7 @@ static void create_cgroup(struct container *c)
 	if (c->has_state) {
 		snprintf(name, sizeof(name), CGROUP_PREFIX "%s", c->state.id);
 	} else {
+		remove_stale_user_cgroups();
 		if (getrandom(&suffix, sizeof(suffix), 0) != sizeof(suffix))
 			abandon(c, "getrandom: %s", strerror(errno));
 		snprintf(name, sizeof(name), CGROUP_PREFIX "%ld-%08" PRIx32, (long)getpid(), suffix);

@@ -911,6 +911,21 @@ static int remove_stale_in(struct cgroup *cg, const char *parent, const char *pa
 	return ret == -1 ? -1 : removed;
 }
 
+/* Does CGROUP_PARENT name a cgroup this hierarchy lacks? On v1 it may be
+ * made in the hierarchies of some controllers only (those a runner uses):
+ * in the others nothing of ours can be stale. */
+static bool override_missing(const char *hierarchy)
+{
+	const char *override = getenv("CGROUP_PARENT");
+	char dir[PATH_MAX];
+	int n;
+
+	if (override == NULL || *override == '\0')
+		return false;
+	n = snprintf(dir, sizeof(dir), "%s%s", hierarchy, override);
+	return n > 0 && n < (int)sizeof(dir) && !is_directory(dir);
+}
+
 int cgroup_remove_stale(struct cgroup *cg, const char *pattern)
 {
 	char hierarchy[PATH_MAX], parent[PATH_MAX];
@@ -927,7 +942,7 @@ int cgroup_remove_stale(struct cgroup *cg, const char *pattern)
 	for (int c = 0; c < CG_NCONTROLLERS; c++) {
 		if (join_path(cg, hierarchy, cg->root, controller_name[c]) == -1)
 			return -1;
-		if (!is_directory(hierarchy))
+		if (!is_directory(hierarchy) || override_missing(hierarchy))
 			continue;
 		if (parent_dir(cg, hierarchy, controller_name[c], parent) == -1 ||
 		    (n = remove_stale_in(cg, parent, pattern)) == -1)

@@ -337,6 +337,38 @@ assert_no_cgroup_left() {
 	assert_line --regexp '^/rw rw,nosuid,nodev,'
 }
 
+@test "a plain user's cgroup that a kill -9 left under a delegated parent is gone once the next run is" {
+	require_userns
+	[ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ] ||
+		skip "cgroup v2: a plain user's subtree is delegated by systemd, not by hand here"
+	local own="$ROOTFS_DIR/own_cgroup" parent=/sys/fs/cgroup/pids/basic_container_user_test killed left
+	cp -a "$ROOTFS_DIR/rootfs" "$own"
+	chown -R 65534:65534 "$own"
+	mkdir "$parent"
+	chown -R 65534:65534 "$parent"
+	# setpriv itself, not as_nobody: $! is then the runtime (setpriv and env exec).
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- env CGROUP_PARENT=/basic_container_user_test \
+		"$RUNTIME" -q -r "$own" -p 20 none sleep 30 3>&- &
+	killed=$!
+	for _ in $(seq 1 100); do
+		pgrep -f "^sleep 30$" >/dev/null && break
+		sleep 0.05
+	done
+	kill -KILL "$killed"
+	wait "$killed" || true
+	run find "$parent" -mindepth 1 -maxdepth 1 -type d -name 'basic_container-*'
+	assert_line --regexp "^$parent/basic_container-$killed-[0-9a-f]{8}$"
+	run --separate-stderr as_nobody env CGROUP_PARENT=/basic_container_user_test "$RUNTIME" -q -r "$own" -p 20 none true
+	left=$(find "$parent" -mindepth 1 -maxdepth 1 -type d)
+	find "$parent" -mindepth 1 -maxdepth 1 -type d -exec rmdir {} + 2>/dev/null || true
+	rmdir "$parent"
+	rm -rf "$own"
+	assert_success
+	# shellcheck disable=SC2154  # set by run --separate-stderr
+	assert_equal "$stderr" ""
+	assert_equal "$left" ""
+}
+
 @test "a plain user with a range in /etc/subuid gets it as IDs 1 and up, through newuidmap" {
 	require_userns
 	command -v newuidmap >/dev/null || skip "newuidmap is not installed (package uidmap)"
