@@ -2,22 +2,31 @@
 #include "init.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common.h"
 
-/* In the child: a process group of its own, the terminal's foreground if we
- * hold it, the caller's signal mask, then the command. tcsetpgrp() from
- * what is now a background group would stop us with SIGTTOU, but every
- * signal is still blocked here (tcsetpgrp(3)). */
-static void start_command(char *const command[], const sigset_t *command_mask, bool foreground)
+/* The first of stdin, stdout and stderr that is a terminal, or -1. The
+ * container's terminal may hold stdout alone, with stdin the caller's pipe. */
+static int terminal_fd(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (isatty(fd))
+			return fd;
+	return -1;
+}
+
+/* In the child: a process group of its own, the foreground of terminal if
+ * it is not -1, the caller's signal mask, then the command. tcsetpgrp()
+ * from what is now a background group would stop us with SIGTTOU, but
+ * every signal is still blocked here (tcsetpgrp(3)). */
+static void start_command(char *const command[], const sigset_t *command_mask, int terminal)
 {
 	if (setpgid(0, 0) == -1)
 		errExitChild("init: setpgid");
-	if (foreground && tcsetpgrp(STDIN_FILENO, getpid()) == -1)
-		errExitChild("init: tcsetpgrp(stdin, %ld)", (long)getpid());
+	if (terminal != -1 && tcsetpgrp(terminal, getpid()) == -1)
+		errExitChild("init: tcsetpgrp(%d, %ld)", terminal, (long)getpid());
 	if (sigprocmask(SIG_SETMASK, command_mask, NULL) == -1)
 		errExitChild("init: sigprocmask");
 	exec_command(command);
@@ -52,7 +61,7 @@ void run_as_init(char *const command[], const sigset_t *command_mask)
 	sigset_t all;
 	siginfo_t info;
 	pid_t command_pid, fg;
-	bool foreground;
+	int terminal;
 
 	/* glibc's sigfillset() leaves out the two signals it keeps for its
 	 * threads; SIGKILL and SIGSTOP cannot be blocked. */
@@ -61,14 +70,17 @@ void run_as_init(char *const command[], const sigset_t *command_mask)
 		errExitChild("init: sigprocmask: block all signals");
 	if (close_range(3, ~0U, 0) == -1)
 		errExitChild("init: close_range(3, ~0U)");
-	/* Ours only when our session has it and we are its foreground. */
-	fg = tcgetpgrp(STDIN_FILENO);
-	foreground = fg > 0 && fg == getpgrp();
+	/* Ours to hand on only when it is our session's terminal and we are
+	 * its foreground. */
+	terminal = terminal_fd();
+	fg = terminal == -1 ? -1 : tcgetpgrp(terminal);
+	if (fg <= 0 || fg != getpgrp())
+		terminal = -1;
 	command_pid = fork();
 	if (command_pid == -1)
 		errExitChild("init: fork");
 	if (command_pid == 0)
-		start_command(command, command_mask, foreground);
+		start_command(command, command_mask, terminal);
 	for (;;) {
 		if (sigwaitinfo(&all, &info) == -1) {
 			if (errno == EINTR)

@@ -132,6 +132,14 @@ status_line() {
 	refute_line --index 3 --regexp '^0'
 }
 
+@test "with --init and a terminal as stdout alone, the command is the terminal's foreground: it may set its modes" {
+	# init finds the terminal on stdout; the command, in a background group,
+	# would stop on SIGTTOU at its first change of the terminal's modes.
+	run timeout 20 script -qec "echo | $RUNTIME -q -r $ROOTFS_DIR/rootfs -I none sh -c 'stty -echo </dev/tty && echo modes set'" /dev/null
+	assert_success
+	assert_line --partial "modes set"
+}
+
 @test "the environment holds the container's variables and -e, nothing of the caller's; with -P the caller's and -e" {
 	run env SECRET_TOKEN=leak "$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" -H web1 -e GREETING=hi \
 		-e HOME=/home/x none env
