@@ -149,6 +149,11 @@ int console_enter_raw(void)
 
 	if (terminal == -1)
 		return 0;
+	/* A background job may write to its terminal, and with only our output
+	 * there, that is all we do: we leave its settings alone rather than
+	 * stop (output processing then adds a CR that shows nothing). */
+	if (terminal != STDIN_FILENO && in_background(terminal))
+		return 0;
 	/* Read the settings only in the foreground: in the background they may
 	 * be those the shell's line editor uses at its prompt (no echo), which
 	 * we must not hand back at exit. */

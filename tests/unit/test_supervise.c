@@ -737,11 +737,19 @@ START_TEST(the_terminal_is_restored_on_exit_and_on_a_crash)
 }
 END_TEST
 
+/* How a background job meets its terminal. */
+enum job_kind {
+	TTOU_STOPS,         /* keys and output at the terminal, SIGTTOU stops it */
+	TTOU_IGNORED,       /* the same, with SIGTTOU ignored: no job control */
+	OUTPUT_ONLY,        /* stdin is no terminal: only the output goes there */
+};
+
 /* A shell's job control, played in a session whose terminal is tty: a job
- * started with & runs console_enter_raw(). With ttou_ignored it must return
- * at once and leave the terminal alone; else it must stop on SIGTTOU until
- * the shell's `fg`, and take raw mode then. Returns 0, or the failed step. */
-static int background_job(int tty, bool ttou_ignored)
+ * started with & runs console_enter_raw(). With TTOU_STOPS it must stop on
+ * SIGTTOU until the shell's `fg`, and take raw mode then; otherwise it must
+ * return at once and leave the terminal alone (a background job may write
+ * to its terminal). Returns 0, or the failed step. */
+static int background_job(int tty, enum job_kind kind)
 {
 	pid_t job;
 	int ws = 0, waited;
@@ -752,13 +760,15 @@ static int background_job(int tty, bool ttou_ignored)
 		return 10;
 	if (job == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (ttou_ignored)
+		if (kind == TTOU_IGNORED)
 			signal(SIGTTOU, SIG_IGN);
+		if (kind == OUTPUT_ONLY && dup2(open("/dev/null", O_RDONLY), STDIN_FILENO) == -1)
+			_exit(22);
 		setpgid(0, 0);
 		if (console_enter_raw() == -1)
 			_exit(20);
 		/* exit(), not _exit(): console_restore() runs at exit. */
-		exit(is_raw(STDIN_FILENO) == !ttou_ignored ? 0 : 21);
+		exit(is_raw(tty) == (kind == TTOU_STOPS) ? 0 : 21);
 	}
 	setpgid(job, job);
 	for (waited = 0; waited < TIMEOUT_MS; waited += 10, sleep_ms(10))
@@ -766,7 +776,7 @@ static int background_job(int tty, bool ttou_ignored)
 			break;
 	if (waited >= TIMEOUT_MS)
 		return 11;
-	if (ttou_ignored)
+	if (kind != TTOU_STOPS)
 		return exited_with(ws, 0) && !is_raw(tty) ? 0 : 12;
 	if (!WIFSTOPPED(ws) || WSTOPSIG(ws) != SIGTTOU)
 		return 13;
@@ -777,7 +787,7 @@ static int background_job(int tty, bool ttou_ignored)
 	return exited_with(wait_within(job, TIMEOUT_MS), 0) ? 0 : 16;
 }
 
-static void check_background_job(bool ttou_ignored)
+static void check_background_job(enum job_kind kind)
 {
 	struct termios before, after;
 	int master, slave, ws;
@@ -787,7 +797,7 @@ static void check_background_job(bool ttou_ignored)
 	ck_assert_int_eq(tcgetattr(slave, &before), 0);
 	shell = fork_child();
 	if (shell == 0)
-		_exit(background_job(slave, ttou_ignored));
+		_exit(background_job(slave, kind));
 	ws = wait_within(shell, 2 * TIMEOUT_MS);
 	ck_assert_msg(exited_with(ws, 0), "wait status %#x", ws);
 	ck_assert_int_eq(tcgetattr(slave, &after), 0);
@@ -796,13 +806,19 @@ static void check_background_job(bool ttou_ignored)
 
 START_TEST(a_background_runtime_waits_for_fg_before_raw_mode)
 {
-	check_background_job(false);
+	check_background_job(TTOU_STOPS);
 }
 END_TEST
 
 START_TEST(a_background_runtime_without_job_control_leaves_the_terminal)
 {
-	check_background_job(true);
+	check_background_job(TTOU_IGNORED);
+}
+END_TEST
+
+START_TEST(a_background_runtime_with_only_its_output_at_the_terminal_neither_stops_nor_changes_it)
+{
+	check_background_job(OUTPUT_ONLY);
 }
 END_TEST
 
@@ -1207,6 +1223,8 @@ static Suite *supervise_suite(void)
 	tcase_add_test(console, the_terminal_is_restored_on_exit_and_on_a_crash);
 	tcase_add_test(console, a_background_runtime_waits_for_fg_before_raw_mode);
 	tcase_add_test(console, a_background_runtime_without_job_control_leaves_the_terminal);
+	tcase_add_test(console,
+		       a_background_runtime_with_only_its_output_at_the_terminal_neither_stops_nor_changes_it);
 	tcase_add_test(console, the_window_size_is_copied_to_the_container);
 	tcase_add_test(console, console_create_makes_a_terminal_of_the_containers_own);
 	tcase_add_test(console, new_session_keeps_the_container_from_typing_into_the_callers_shell);
