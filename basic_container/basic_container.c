@@ -655,18 +655,38 @@ static void receive_console(struct container *c)
 		abandon(c, "copy the window size to the container's terminal: %s", strerror(errno));
 }
 
+/* Stdin as a descriptor the relay may write the container's terminal to:
+ * stdin itself, or, when it is open read-only (`</dev/tty`), the same
+ * terminal opened again for writing. */
+static int writable_stdin(struct container *c)
+{
+	int flags = fcntl(STDIN_FILENO, F_GETFL), fd;
+
+	if (flags == -1)
+		abandon(c, "fcntl(stdin, F_GETFL): %s", strerror(errno));
+	if ((flags & O_ACCMODE) != O_RDONLY)
+		return STDIN_FILENO;
+	fd = open("/proc/self/fd/0", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1)
+		abandon(c, "open /proc/self/fd/0 (the terminal on stdin) for writing: %s",
+			strerror(errno));
+	return fd;
+}
+
 /* The relay takes keys from stdin when it is one of the caller's
  * terminals, and shows the container's terminal on the first of stdout,
- * stderr and stdin that is. */
-static void relay_ends(unsigned terminals, struct supervision *s)
+ * stderr and stdin that is (none without a terminal). */
+static void relay_ends(struct container *c, struct supervision *s)
 {
-	s->in = terminals & (1u << STDIN_FILENO) ? STDIN_FILENO : -1;
-	if (terminals & (1u << STDOUT_FILENO))
+	s->in = c->terminals & (1u << STDIN_FILENO) ? STDIN_FILENO : -1;
+	if (c->terminals & (1u << STDOUT_FILENO))
 		s->out = STDOUT_FILENO;
-	else if (terminals & (1u << STDERR_FILENO))
+	else if (c->terminals & (1u << STDERR_FILENO))
 		s->out = STDERR_FILENO;
+	else if (c->terminals & (1u << STDIN_FILENO))
+		s->out = writable_stdin(c);
 	else
-		s->out = STDIN_FILENO;
+		s->out = -1;
 }
 
 /* The container runs: pass signals on, relay its terminal, wait for its end
@@ -677,7 +697,7 @@ static int supervise_container(struct container *c)
 				 .master = c->master };
 	int wstatus;
 
-	relay_ends(c->terminals, &s);
+	relay_ends(c, &s);
 	if (c->master != -1 && console_enter_raw() == -1)
 		abandon(c, "put the terminal in raw mode: %s", strerror(errno));
 	wstatus = supervise(&s);
@@ -687,6 +707,8 @@ static int supervise_container(struct container *c)
 	c->pid = -1;
 	if (s.master != -1)
 		close(s.master);
+	if (s.out > STDERR_FILENO)
+		close(s.out);
 	return exit_status_of(wstatus);
 }
 

@@ -136,6 +136,22 @@ terminal_as_before() {
 	terminal_as_before
 }
 
+@test "with stdin a terminal opened read-only (</dev/tty) and stdout a file, keys reach the container and its echo the screen" {
+	local out=$BATS_TEST_TMPDIR/out
+	start_terminal 80 24
+	tmux_keys "'$RUNTIME' -q -r '$ROOTFS_DIR/rootfs' none sh -c 'read x; echo \"got \$x\" >/dev/tty; echo \"read \$x\"' </dev/tty >'$out' 2>&1; echo \"runtime exited \$?\"" Enter
+	for _ in $(seq 1 100); do
+		raw_mode && break
+		sleep 0.05
+	done
+	tmux_keys hello Enter
+	tmux_wait_for '^runtime exited 0$'
+	assert_equal "$(cat "$out")" "read hello"
+	run tmux_screen
+	assert_line --regexp '^got hello'
+	terminal_as_before
+}
+
 @test "the caller's terminal is restored when the container is killed from outside" {
 	local runtime_process
 	start_terminal 80 24
