@@ -368,8 +368,26 @@ static void wait_for_usr1_and_quit(void)
 		pause();
 }
 
-/* Another process signals the runtime, as a user's kill(1) would. */
-static pid_t start_signal_sender(pid_t runtime)
+/* The sender gives up with code: it kills the container first, so that
+ * supervise() returns and the test fails with both statuses, not by hanging
+ * until check's timeout. */
+static pid_t sender_target;
+
+static void give_up(int code)
+{
+	kill(sender_target, SIGKILL);
+	_exit(code);
+}
+
+static void give_up_on_alarm(int sig)
+{
+	(void)sig;
+	give_up(5);
+}
+
+/* Another process signals the runtime, as a user's kill(1) would; each
+ * step waits for the container's report of the last. */
+static pid_t start_signal_sender(pid_t runtime, pid_t container)
 {
 	pid_t pid = fork_child();
 	sigset_t none;
@@ -379,15 +397,17 @@ static pid_t start_signal_sender(pid_t runtime)
 		return pid;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	alarm(5);
+	sender_target = container;
+	signal(SIGALRM, give_up_on_alarm);
+	alarm(10);
 	if (read(report[0], &c, 1) != 1 || c != 'r')
-		_exit(1);
+		give_up(1);
 	if (kill(runtime, SIGUSR1) == -1 || read(report[0], &c, 1) != 1 || c != 'u')
-		_exit(2);
+		give_up(2);
 	if (kill(runtime, SIGRTMIN + 3) == -1 || read(report[0], &c, 1) != 1 || c != 't')
-		_exit(3);
+		give_up(3);
 	if (kill(runtime, SIGQUIT) == -1)
-		_exit(4);
+		give_up(4);
 	_exit(0);
 }
 
@@ -395,14 +415,15 @@ START_TEST(supervise_forwards_signals_and_returns_the_wait_status)
 {
 	struct supervision s = { .master = -1 };
 	pid_t sender;
-	int ws;
+	int ws, sender_ws;
 
 	ck_assert_int_eq(pipe(report), 0);
 	start_supervised(&s, wait_for_usr1_and_quit, -1);
-	sender = start_signal_sender(getpid());
+	sender = start_signal_sender(getpid(), s.pid);
 	ws = supervise(&s);
-	ck_assert_msg(killed_by(ws, SIGQUIT), "wait status %#x", ws);
-	ck_assert(exited_with(wait_within(sender, TIMEOUT_MS), 0));
+	sender_ws = wait_within(sender, TIMEOUT_MS);
+	ck_assert_msg(killed_by(ws, SIGQUIT), "wait status %#x (the sender's %#x)", ws, sender_ws);
+	ck_assert_msg(exited_with(sender_ws, 0), "the sender's wait status %#x", sender_ws);
 }
 END_TEST
 
