@@ -104,7 +104,7 @@ static int configure_eth0(struct netlink *nl, const struct container *c)
 static int copy_own_mount(int opened, const char *path, const char *what, unsigned attrs)
 {
 	struct stat want, got;
-	int tree = copy_mount(AT_FDCWD, path, attrs);
+	int tree = copy_mount(AT_FDCWD, path, attrs, path);
 
 	if (tree == -1)
 		return -1;

@@ -110,16 +110,16 @@ int new_mount(const char *type, const char *options, unsigned attrs)
 	return mnt;
 }
 
-int copy_mount(int dirfd, const char *path, unsigned attrs)
+int copy_mount(int dirfd, const char *path, unsigned attrs, const char *what)
 {
 	/* Private, whatever the original was: see copy_for_container(). */
 	struct mount_attr attr = { .attr_set = attrs, .propagation = MS_PRIVATE };
 	int tree = open_tree(dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 
 	if (tree == -1)
-		return setup_fail("open_tree(OPEN_TREE_CLONE) %s", *path ? path : "of a mount");
+		return setup_fail("open_tree(OPEN_TREE_CLONE) %s", what);
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1) {
-		setup_fail("mount_setattr %s", *path ? path : "of a mount");
+		setup_fail("mount_setattr the copy of %s", what);
 		close(tree);
 		return -1;
 	}
@@ -413,12 +413,15 @@ static int make_etc_target(int etc, const char *name)
 	return 0;
 }
 
-/* Is etc/name a regular file of the image, to mount over as it is? */
-static bool is_etc_file(int etc, const char *name)
+/* Is etc/name a regular file of the image, to mount over as it is? 1 or 0,
+ * or -1 when it cannot be looked at. */
+static int is_etc_file(int etc, const char *name)
 {
 	struct stat st;
 
-	return fstatat(etc, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	if (fstatat(etc, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? 0 : setup_fail("stat /etc/%s in the root filesystem", name);
+	return S_ISREG(st.st_mode);
 }
 
 /* The root's /etc: made when missing in a layer; on the image itself
@@ -441,10 +444,12 @@ static int open_etc(int root, bool in_layer)
 static int mount_etc_file(int files, int etc, const char *name)
 {
 	int target = open_beneath(etc, name, O_PATH), tree, ret;
+	char what[64];
 
 	if (target == -1)
 		return setup_fail("open /etc/%s in the root filesystem", name);
-	tree = copy_mount(files, name, MOUNT_ATTR_RDONLY | PSEUDO_ATTRS);
+	snprintf(what, sizeof(what), "the container's own /etc/%s", name);
+	tree = copy_mount(files, name, MOUNT_ATTR_RDONLY | PSEUDO_ATTRS, what);
 	ret = tree == -1 ? -1 : attach_mount(tree, target, name);
 	close(target);
 	return ret;
@@ -472,11 +477,15 @@ int mount_etc_files(int root, bool in_layer, const char *hostname, const char *i
 	if (write_etc_files(files, hostname, ip) == -1)
 		goto detach;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (in_layer && make_etc_target(etc, names[i]) == -1)
-			goto detach;
 		/* On the image itself only a file it has is covered: a file made
 		 * or a symlink replaced there would outlive the container. */
-		if (is_etc_file(etc, names[i]) && mount_etc_file(files, etc, names[i]) == -1)
+		int cover = 1;
+
+		if (in_layer && make_etc_target(etc, names[i]) == -1)
+			goto detach;
+		if (!in_layer)
+			cover = is_etc_file(etc, names[i]);
+		if (cover == -1 || (cover == 1 && mount_etc_file(files, etc, names[i]) == -1))
 			goto detach;
 	}
 	ret = 0;
@@ -654,7 +663,7 @@ static int bind_host_device(int dev, const char *name)
 	snprintf(source, sizeof(source), "/dev/%s", name);
 	if (make_file(dev, name) == -1)
 		return -1;
-	tree = copy_mount(AT_FDCWD, source, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+	tree = copy_mount(AT_FDCWD, source, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, source);
 	if (tree == -1)
 		return -1;
 	target = open_beneath(dev, name, O_PATH);

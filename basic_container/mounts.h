@@ -79,8 +79,9 @@ int open_beneath(int dirfd, const char *path, int flags);
 int new_mount(const char *type, const char *options, unsigned attrs);
 
 /* A private copy of the mount at dirfd/path (open_tree OPEN_TREE_CLONE,
- * path "" for dirfd itself) with the MOUNT_ATTR_ flags attrs set. */
-int copy_mount(int dirfd, const char *path, unsigned attrs);
+ * path "" for dirfd itself) with the MOUNT_ATTR_ flags attrs set; what
+ * names it in error messages. */
+int copy_mount(int dirfd, const char *path, unsigned attrs, const char *what);
 
 /* Put the detached mount tree on target (a descriptor); closes tree. what
  * names target in the message. */

@@ -42,7 +42,7 @@ static int mask(int dir, const char *top, const char *path)
 		 * tmpfs takes size=0 for no limit, not for no room. */
 		cover = new_mount("tmpfs", "ro,mode=0555", ATTRS);
 	else
-		cover = copy_mount(AT_FDCWD, "/dev/null", ATTRS & ~MOUNT_ATTR_NODEV);
+		cover = copy_mount(AT_FDCWD, "/dev/null", ATTRS & ~MOUNT_ATTR_NODEV, "/dev/null");
 	if (cover == -1 || attach_mount(cover, target, path) == -1) {
 		close(target);
 		return -1;
@@ -57,10 +57,12 @@ static int mask(int dir, const char *top, const char *path)
 static int make_read_only(int dir, const char *top, const char *path)
 {
 	int target = open_beneath(dir, path, O_PATH), copy;
+	char what[PATH_MAX];
 
 	if (target == -1)
 		return errno == ENOENT ? 0 : setup_fail("open %s/%s", top, path);
-	copy = copy_mount(target, "", ATTRS);
+	snprintf(what, sizeof(what), "%s/%s", top, path);
+	copy = copy_mount(target, "", ATTRS, what);
 	if (copy == -1 || attach_mount(copy, target, path) == -1) {
 		close(target);
 		return -1;
