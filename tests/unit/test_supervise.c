@@ -361,6 +361,10 @@ static void wait_for_usr1_and_quit(void)
 	struct rlimit no_core = { 0, 0 };
 
 	setrlimit(RLIMIT_CORE, &no_core);
+	/* SIGQUIT ends us by its default action, which an exec keeps only when
+	 * not ignored: a shell without job control ignores SIGINT and SIGQUIT
+	 * in what it starts with &, and so would we, run that way. */
+	signal(SIGQUIT, SIG_DFL);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGRTMIN + 3, &sa, NULL);
 	write(report[1], "r", 1);
