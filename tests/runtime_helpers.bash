@@ -18,6 +18,9 @@ WAIT_SECONDS="${WAIT_SECONDS:-20}"
 start_runtime() {
 	runtime_out=$1
 	shift
+	# Made here: the job's own redirection may come after the caller's
+	# first look at OUT (has_line on a missing file says "never").
+	: >"$runtime_out"
 	env --default-signal=INT,QUIT "$RUNTIME" -q -r "$ROOTFS_DIR/rootfs" "$@" \
 		</dev/null >"$runtime_out" 2>&1 3>&- &
 	runtime_pid=$!
