@@ -5,17 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../lockdown/console.h"
 #include "common.h"
-
-/* The first of stdin, stdout and stderr that is a terminal, or -1. The
- * container's terminal may hold stdout alone, with stdin the caller's pipe. */
-static int terminal_fd(void)
-{
-	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
-		if (isatty(fd))
-			return fd;
-	return -1;
-}
 
 /* In the child: a process group of its own, the foreground of terminal if
  * it is not -1, the caller's signal mask, then the command. tcsetpgrp()
@@ -72,7 +63,7 @@ void run_as_init(char *const command[], const sigset_t *command_mask)
 		errExitChild("init: close_range(3, ~0U)");
 	/* Ours to hand on only when it is our session's terminal and we are
 	 * its foreground. */
-	terminal = terminal_fd();
+	terminal = caller_terminal();
 	fg = terminal == -1 ? -1 : tcgetpgrp(terminal);
 	if (fg <= 0 || fg != getpgrp())
 		terminal = -1;

@@ -36,8 +36,7 @@ unsigned caller_terminals(void)
 	return fds;
 }
 
-/* The first of stdin, stdout and stderr that is a terminal, or -1. */
-static int caller_terminal(void)
+int caller_terminal(void)
 {
 	unsigned fds = caller_terminals();
 

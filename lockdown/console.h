@@ -42,6 +42,10 @@
  * Ctrl-C in binary input). */
 unsigned caller_terminals(void);
 
+/* The first of stdin, stdout and stderr that is a terminal, or -1 (in the
+ * container too: its terminal may hold stdout alone, stdin a pipe). */
+int caller_terminal(void);
+
 /* Save the settings of the caller's terminal and put it in raw mode
  * (cfmakeraw(3)) when it is stdin; when only stdout or stderr is one, turn
  * off its output processing alone (the container's terminal has done it).
