@@ -131,16 +131,18 @@ rules() {
 }
 
 # rule_number TABLE CHAIN SPEC: the number of the first rule that is SPEC
-# (as rules() prints it), or nothing.
+# (as rules() prints it), or nothing. It reads to the end: rules() cut off
+# by a closed pipe says "write error" where SIGPIPE is ignored (systemd's
+# default for a service, as in the test VM).
 rule_number() {
-	local n=0 line
+	local n=0 found="" line
 	while IFS= read -r line; do
 		n=$((n + 1))
-		if [ "$line" = "$3" ]; then
-			echo "$n"
-			return 0
+		if [ -z "$found" ] && [ "$line" = "$3" ]; then
+			found=$n
 		fi
 	done < <(rules "$1" "$2")
+	[ -z "$found" ] || echo "$found"
 }
 
 # ours SPEC: SPEC carries our comment.
